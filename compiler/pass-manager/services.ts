@@ -1,0 +1,33 @@
+// What a pass may ask of the runtime. runtime/ implements this with
+// onnxruntime-node sessions and the synthetic input generators; the pass only
+// sees tensors, so it stays testable and free of onnxruntime.
+
+import type { Model } from '../ir/model.ts';
+
+export interface ObservedTensor {
+  data: Float32Array;
+  dims: number[];
+}
+
+export interface ObserveOptions {
+  /** Which input stream: the calibration set (default) or a held-out evaluation set. */
+  stream?: 'calibration' | 'evaluation';
+  /** Stop after this many samples (default: the stream's size). */
+  maxSamples?: number;
+}
+
+export interface ModelServices {
+  /**
+   * Runs `model` on the input stream and calls `visit` once per sample with the
+   * values of the named tensors (any tensor of the graph, not only outputs).
+   * Memory stays bounded: each sample's tensors are released after `visit`.
+   */
+  observe(
+    model: Model,
+    tensorNames: readonly string[],
+    visit: (sample: ReadonlyMap<string, ObservedTensor>, index: number) => void | Promise<void>,
+    options?: ObserveOptions,
+  ): Promise<void>;
+  /** Samples in the stream. */
+  sampleCount(stream?: 'calibration' | 'evaluation'): number;
+}
