@@ -49,6 +49,21 @@ export function magnitudeGridCounts(h: StreamingHistogram): GridCounts {
   return { width: h.binWidth, first: lowestFolded, counts, lowest, highest: Math.max(-h.min, h.max) };
 }
 
+/**
+ * The same counts on a grid 2^k times coarser, with at most maxBins bins.
+ * Exact, because the grids are nested: each bin lies in one coarser bin.
+ */
+export function coarsened(grid: GridCounts, maxBins: number): GridCounts {
+  let ratio = 1;
+  const binsAt = (r: number) => Math.floor((grid.first + grid.counts.length - 1) / r) - Math.floor(grid.first / r) + 1;
+  while (binsAt(ratio) > maxBins) ratio *= 2;
+  if (ratio === 1) return grid;
+  const first = Math.floor(grid.first / ratio);
+  const counts = new Float64Array(binsAt(ratio));
+  grid.counts.forEach((c, j) => (counts[Math.floor((grid.first + j) / ratio) - first] += c));
+  return { ...grid, width: grid.width * ratio, first, counts };
+}
+
 export function distributionOf(grid: GridCounts): BinnedDistribution {
   const lower: number[] = [];
   const upper: number[] = [];

@@ -18,7 +18,7 @@
 // A window narrower than `levels` bins cannot show rounding loss at all, so
 // when the histogram has fewer bins than levels the full range is returned.
 
-import { magnitudeGridCounts, signedGridCounts, type GridCounts } from './binned-distribution.ts';
+import { coarsened, magnitudeGridCounts, signedGridCounts, type GridCounts } from './binned-distribution.ts';
 import type { QuantizationRange } from './quantization-grid.ts';
 import type { StreamingHistogram } from './streaming-histogram.ts';
 
@@ -26,16 +26,20 @@ import type { StreamingHistogram } from './streaming-histogram.ts';
 // smoothing, price it as if the cell held this many samples.
 const EMPTY_CELL_COUNT = 1e-4;
 
+// TensorRT's resolution. More bins would not change the method's nature but
+// its cost grows with their square (the cube, per descent round, for affine).
+const ENTROPY_BINS = 2048;
+
 export function entropyRange(h: StreamingHistogram, bits: number, symmetric: boolean): QuantizationRange {
   if (symmetric) {
-    const grid = magnitudeGridCounts(h);
+    const grid = coarsened(magnitudeGridCounts(h), ENTROPY_BINS);
     const divergence = new WindowDivergence(grid, 2 ** (bits - 1));
     const end = grid.first + grid.counts.length;
     const b = divergence.bestUpperEdge(0, end);
     const limit = Math.min(b * grid.width, grid.highest);
     return { min: -limit, max: limit };
   }
-  const grid = signedGridCounts(h);
+  const grid = coarsened(signedGridCounts(h), ENTROPY_BINS);
   const divergence = new WindowDivergence(grid, 2 ** bits);
   const lowestA = Math.min(grid.first, 0);
   const highestB = Math.max(grid.first + grid.counts.length, 0);

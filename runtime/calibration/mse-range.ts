@@ -24,6 +24,7 @@ export function mseRange(h: StreamingHistogram, bits: number, symmetric: boolean
     [0, Math.max(h.max, 0)],
   ] as const;
   const [min, max] = coarseToFineMinimum(([lo, hi]) => errorOf({ min: lo, max: hi }), box, 16, 5);
+  if (!(max > min)) return { min, max };
   // Report the grid's own extent: the range the error was computed for, with
   // the zero point already snapped, so the quantizer recovers the same grid
   // however it rounds (a raw range can sit on a zero point's .5 boundary).

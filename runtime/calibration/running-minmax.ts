@@ -45,6 +45,9 @@ export class RunningMinMax {
     if (!(Number.isFinite(batchMin) && Number.isFinite(batchMax) && batchMin <= batchMax)) {
       throw new Error(`RunningMinMax: batch range [${batchMin}, ${batchMax}] is not a finite interval`);
     }
+    // + 0 turns -0 into 0, which JSON could not round-trip.
+    batchMin += 0;
+    batchMax += 0;
     if (this.batchCount === 0) {
       this.firstMin = this.averageMin = batchMin;
       this.firstMax = this.averageMax = batchMax;

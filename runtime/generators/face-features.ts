@@ -31,7 +31,7 @@ function paintEye(canvas: FaceCanvas, scene: FaceScene, eye: EyeGeometry): void 
       const a = (u - eye.cx) * eye.outward;
       const b = v - eye.cy + eye.tilt * a;
       const s = a / halfWidth;
-      if (s <= -1.1 || s >= 1.2) continue;
+      if (s <= -1.1 || s >= 1.15) continue;
       const envelope = Math.max(0, 1 - s * s);
       // The upper lid peaks towards the nose, the lower lid dips towards the temple.
       const top = -upper * envelope * (1 - 0.2 * s);
@@ -74,7 +74,7 @@ function paintEye(canvas: FaceCanvas, scene: FaceScene, eye: EyeGeometry): void 
 
       // Lashes thicken towards the outer corner and flick past it.
       const lashS = s > 1 ? 1 : s;
-      const lashTop = top - lash * (0.7 + 0.6 * Math.max(0, lashS)) - (s > 0.9 ? (s - 0.9) * 3 : 0);
+      const lashTop = top - lash * (0.7 + 0.5 * Math.max(0, lashS)) - (s > 0.9 ? (s - 0.9) * 1.5 : 0);
       const lashCover = s < -1 ? 0 : coverage(Math.max(lashTop - b, b - top - 0.35), ppu);
       if (lashCover > 0) blend(color, i3, LASH[0], LASH[1], LASH[2], lashCover * 0.92);
       const lowerLine = coverage(Math.abs(b - bottom - 0.2) - 0.3, ppu) * envelope;
@@ -136,15 +136,15 @@ export function paintNostrils(canvas: FaceCanvas, scene: FaceScene): void {
         const i3 = (y * width + x) * 3;
         // Nostrils tilt up towards the outside.
         const a = (u - nostrilX) * outward, b = v - nostrilY + a * 0.3;
-        const q = Math.sqrt((a * a) / 3.2 + (b * b) / 0.9);
+        const q = Math.sqrt((a * a) / 2.6 + (b * b) / 0.7);
         const nostril = softEdge((q - 1) * 1.1, 0.9);
-        if (nostril > 0) multiply(color, i3, 0.3, nostril * 0.9);
+        if (nostril > 0) multiply(color, i3, 0.4, nostril * 0.85);
         // The crease that outlines the wing of the nose, on its outer and lower side.
         const wa = (u - wingX) * outward, wb = v - wingY;
         const r = Math.sqrt(wa * wa + wb * wb);
         if (wa > -1.5 && wb > -3) {
           const crease = coverage(Math.abs(r - wingRadius) - 0.35, ppu) * clamp01((wa + 1.5) / 2);
-          if (crease > 0) multiply(color, i3, 0.75, crease * 0.7);
+          if (crease > 0) multiply(color, i3, 0.8, crease * 0.5);
         }
       }
     }

@@ -10,8 +10,8 @@ import type { HairStyle } from './face-traits.ts';
 interface HairShape {
   /** Lowest point of the hair at the sides of the head, relative to the eyes. */
   sideBelowEyes: number;
-  /** Hair exists only below this height relative to the eyes (a receding, bald crown). */
-  crownCutBelowEyes: number;
+  /** A bald crown: hair survives only at the sides and back of the head. */
+  baldCrown: boolean;
   /** Long hair falls over the edges of the face by this much. */
   faceCover: number;
   /** Half-amplitude of a ragged hairline. */
@@ -23,12 +23,12 @@ interface HairShape {
 }
 
 const HAIR_SHAPES: Record<HairStyle, HairShape> = {
-  bald: { sideBelowEyes: 3, crownCutBelowEyes: -17, faceCover: 0, hairlineJag: 1, lumpiness: 1, density: 0.8, curly: false },
-  buzz: { sideBelowEyes: 1, crownCutBelowEyes: -Infinity, faceCover: 0, hairlineJag: 0.6, lumpiness: 0.5, density: 0.6, curly: false },
-  short: { sideBelowEyes: 4, crownCutBelowEyes: -Infinity, faceCover: 0, hairlineJag: 0.8, lumpiness: 2, density: 1, curly: false },
-  fringe: { sideBelowEyes: 8, crownCutBelowEyes: -Infinity, faceCover: 0, hairlineJag: 2.2, lumpiness: 2, density: 1, curly: false },
-  long: { sideBelowEyes: -4, crownCutBelowEyes: -Infinity, faceCover: 3.5, hairlineJag: 0.8, lumpiness: 2, density: 1, curly: false },
-  curly: { sideBelowEyes: 6, crownCutBelowEyes: -Infinity, faceCover: 0, hairlineJag: 1.5, lumpiness: 7, density: 1, curly: true },
+  bald: { sideBelowEyes: 3, baldCrown: true, faceCover: 0, hairlineJag: 1, lumpiness: 1, density: 0.8, curly: false },
+  buzz: { sideBelowEyes: 1, baldCrown: false, faceCover: 0, hairlineJag: 0.6, lumpiness: 0.5, density: 0.6, curly: false },
+  short: { sideBelowEyes: 4, baldCrown: false, faceCover: 0, hairlineJag: 0.8, lumpiness: 2, density: 1, curly: false },
+  fringe: { sideBelowEyes: 8, baldCrown: false, faceCover: 0, hairlineJag: 2.2, lumpiness: 2, density: 1, curly: false },
+  long: { sideBelowEyes: -4, baldCrown: false, faceCover: 3.5, hairlineJag: 0.8, lumpiness: 2, density: 1, curly: false },
+  curly: { sideBelowEyes: 6, baldCrown: false, faceCover: 0, hairlineJag: 1.5, lumpiness: 7, density: 1, curly: true },
 };
 
 export function paintBackHair(canvas: FaceCanvas, scene: FaceScene): void {
@@ -36,17 +36,22 @@ export function paintBackHair(canvas: FaceCanvas, scene: FaceScene): void {
   if (identity.hairStyle !== 'long') return;
   const { color, width, pixelsPerUnit: ppu } = canvas;
   const [hr, hg, hb] = identity.hairColor;
-  const outer = head.halfWidth + identity.hairVolume + 2;
-  const top = head.cy - 10, bottom = head.cy + head.bottom + 25 + identity.hairVolume * 2;
-  const span = canvas.span(head.cx - outer - 20, top, head.cx + outer + 20, bottom + 3);
+  const outerHalfWidth = head.halfWidth + identity.hairVolume + 1.5;
+  const outerTop = head.top + identity.hairVolume;
+  const bottom = head.cy + head.bottom + 25 + identity.hairVolume * 2;
+  const span = canvas.span(head.cx - outerHalfWidth - 30, head.cy - outerTop, head.cx + outerHalfWidth + 30, bottom + 3);
   const shade = 0.55 * scene.light.gain * (scene.light.ambient + scene.light.intensity * 0.5);
   for (let y = span.y0; y < span.y1; y++) {
     let u = canvas.uPerX * span.x0 + canvas.uPerY * y + canvas.uAt0;
     let v = canvas.vPerX * span.x0 + canvas.vPerY * y + canvas.vAt0;
     for (let x = span.x0; x < span.x1; x++, u += canvas.uPerX, v += canvas.vPerX) {
-      if (v < top) continue;
+      const dx = u - head.cx, dv = v - head.cy;
+      // Follows the scalp hair's outline above the ears, then spreads over the shoulders.
+      const hx = dx / outerHalfWidth, hy = dv / outerTop;
+      const edge = dv < 0
+        ? (Math.sqrt(hx * hx + 0.65 * hy * hy + 0.35 * hy * hy * hy * hy) - 1) * outerHalfWidth
+        : Math.abs(dx) - outerHalfWidth - dv * 0.22;
       const strands = noise(u * 1.4 + 70, v * 0.12);
-      const edge = Math.abs(u - head.cx) - outer - (v - top) * 0.18;
       const alpha = coverage(Math.max(edge, v - bottom - 4 * strands), ppu);
       if (alpha <= 0) continue;
       const k = shade * (0.6 + 0.6 * strands);
@@ -67,7 +72,7 @@ export function paintScalpHair(canvas: FaceCanvas, scene: FaceScene): void {
   const outerHalfWidth = head.halfWidth + volume, outerTop = head.top + volume;
   const hairlineY = eyeY - identity.hairlineAboveEyes;
   const sideY = eyeY + shape.sideBelowEyes;
-  const crownCut = eyeY + shape.crownCutBelowEyes;
+  const baldTop = eyeY - 48, baldRadiusV = 30, baldRadiusU = head.halfWidth * 0.82;
   const crownV = head.cy - outerTop - 25;
   const partTilt = identity.hairPart * 3;
   const lumpiness = shape.lumpiness, jagAmplitude = shape.hairlineJag;
@@ -87,20 +92,22 @@ export function paintScalpHair(canvas: FaceCanvas, scene: FaceScene): void {
       const hy = dv < 0 ? dv / outerTop : 0;
       // Above the centre the hair hugs the skull; below it, long hair falls straight.
       const outline = dv < 0
-        ? (Math.sqrt(hx * hx + hy * hy) - 1) * outerHalfWidth
+        ? (Math.sqrt(hx * hx + 0.65 * hy * hy + 0.35 * hy * hy * hy * hy) - 1) * outerHalfWidth
         : Math.abs(dx) - outerHalfWidth - (long ? dv * 0.12 : 0);
       if (outline > ragged) continue;
       const t = Math.abs(dx) / head.halfWidth;
       // Arched over the forehead, swept lower on one side, dropping in front of the ears.
-      const lineY = hairlineY + partTilt * (dx / head.halfWidth) + 5 * t * t
-        + (sideY - hairlineY - 5) * smoothstep(0.7, 0.98, t);
+      const lineY = hairlineY + partTilt * (dx / head.halfWidth) + 4 * t * t + 8 * t * t * t * t
+        + (sideY - hairlineY - 12) * smoothstep(0.7, 0.98, t);
       const below = v - lineY;
       const i3 = (y * width + x) * 3;
       let cover = 1;
       if (below > jagAmplitude + 1) {
         if (!long) {
           // Hair casts a soft shadow just below the hairline.
-          if (below < jagAmplitude + 4 && t < 0.7) multiply(color, i3, 0.85, 1 - (below - jagAmplitude) / 4);
+          if (below < jagAmplitude + 4 && t < 0.75 && !shape.baldCrown) {
+            multiply(color, i3, 0.85, (1 - (below - jagAmplitude) / 4) * (1 - smoothstep(0.5, 0.75, t)));
+          }
           continue;
         }
         headDistance(head, u, v, face);
@@ -111,7 +118,11 @@ export function paintScalpHair(canvas: FaceCanvas, scene: FaceScene): void {
       const inside = coverage(outline + lumpiness * wobble, ppu);
       if (inside <= 0) continue;
       const jag = jagAmplitude * 2 * wobble;
-      if (cover === 1) cover = softEdge(below + jag, 1.2) * softEdge(crownCut - v, 1.5);
+      if (cover === 1) cover = softEdge(below + jag, 1.2);
+      if (shape.baldCrown) {
+        const bu = dx / baldRadiusU, bv = (v - baldTop) / baldRadiusV;
+        cover *= softEdge((1 - Math.sqrt(bu * bu + bv * bv)) * baldRadiusV + jag, 2);
+      }
       if (long && below > -2) {
         headDistance(head, u, v, face);
         cover = Math.max(cover, softEdge(-face[0] - shape.faceCover + jag, 1.2) * softEdge(v - bottom + 6 * wobble, 1.5));
@@ -120,16 +131,21 @@ export function paintScalpHair(canvas: FaceCanvas, scene: FaceScene): void {
       if (alpha <= 0.002) continue;
       const strands = shape.curly
         ? curls(u, v)
-        : noise((dx / (v - crownV)) * 150 + 100, v * 0.22 + 40);
+        : strandContrast(noise((dx / (v - crownV)) * 90 + 100, v * 0.2 + 40));
       const nz = Math.sqrt(Math.max(0.05, 1 - hx * hx * 0.8 - hy * hy));
       const diffuse = Math.max(0, (hx * lx + hy * ly + nz * lz + 0.2) / 1.2);
       const shade = (light.ambient + light.intensity * diffuse) * light.gain;
       const sheenAt = (hy - sheenCentre) / 0.18;
       const sheen = Math.max(0, 1 - sheenAt * sheenAt) * strands * light.intensity * 0.22;
-      const k = shade * (0.4 + 0.9 * strands);
+      const k = shade * (0.5 + 0.7 * strands);
       blend(color, i3, hr * k + sheen, hg * k + sheen, hb * k + sheen * 0.9, buzz ? alpha * (0.55 + 0.45 * strands) : alpha);
     }
   }
+}
+
+function strandContrast(n: number): number {
+  const c = (n - 0.5) * 2.5 + 0.5;
+  return c <= 0 ? 0 : c >= 1 ? 1 : c;
 }
 
 function curls(u: number, v: number): number {
@@ -184,12 +200,14 @@ export function paintFacialHair(canvas: FaceCanvas, scene: FaceScene): void {
       const alpha0 = onFace * zone;
       if (alpha0 <= 0.002) continue;
       const i = y * width + x;
+      if (style === 'stubble') {
+        // Stubble reads as a shadow over the skin, speckled by follicles.
+        multiply(color, i * 3, 0.7, alpha0 * density * (0.5 + 0.5 * noise(u * 4 + 11, v * 4 + 29)));
+        continue;
+      }
       const strands = noise(u * 1.7 + 300, v * 0.7 + 120);
-      const alpha = style === 'stubble'
-        ? alpha0 * 0.35 * density * (0.4 + 0.6 * noise(u * 4 + 11, v * 4 + 29))
-        : alpha0 * density * (0.55 + 0.45 * strands);
       const k = (0.3 + 0.6 * light[i]) * (0.6 + 0.6 * strands);
-      blend(color, i * 3, fr * k, fg * k, fb * k, alpha);
+      blend(color, i * 3, fr * k, fg * k, fb * k, alpha0 * density * (0.55 + 0.45 * strands));
     }
   }
 }

@@ -91,7 +91,7 @@ function toneIndex(value: number, toIndex: number): number {
 // White balance, gamma and contrast folded into one lookup per channel.
 function toneCurves(nuisance: FaceNuisance): Float32Array {
   const t = nuisance.colorTemperature;
-  const balance = [1 + 0.07 * t, 1 + 0.01 * t, 1 - 0.08 * t];
+  const balance = [1 + 0.05 * t, 1 + 0.01 * t, 1 - 0.06 * t];
   const curves = new Float32Array(3 * TONE_STEPS);
   for (let c = 0; c < 3; c++) {
     for (let i = 0; i < TONE_STEPS; i++) {

@@ -16,6 +16,10 @@ export interface HeadGeometry {
   bottom: number;
   taper: number;
   squareness: number;
+  /** Reciprocals of the sizes above: the distance is evaluated at every head pixel. */
+  invHalfWidth: number;
+  invTop: number;
+  invBottom: number;
 }
 
 export interface EyeGeometry {
@@ -79,14 +83,18 @@ export function buildScene(identity: FaceIdentity, nuisance: FaceNuisance): Face
 
   const [leftEye, rightEye, noseTip, leftMouth, rightMouth] = ARCFACE_LANDMARKS_112;
   const midU = (leftEye[0] + rightEye[0]) / 2;
+  const halfWidth = 40 * identity.faceWidth, top = 68 * identity.faceLength, bottom = 51 * identity.faceLength;
   const head: HeadGeometry = {
     cx: midU + slideU(DEPTH.outline),
     cy: 58 + slideV(DEPTH.outline),
-    halfWidth: 40 * identity.faceWidth,
-    top: 68 * identity.faceLength,
-    bottom: 51 * identity.faceLength,
+    halfWidth,
+    top,
+    bottom,
     taper: identity.jawTaper,
     squareness: identity.jawSquareness,
+    invHalfWidth: 1 / halfWidth,
+    invTop: 1 / top,
+    invBottom: 1 / bottom,
   };
 
   const eyes = [leftEye, rightEye].map((p, side): EyeGeometry => {
@@ -165,7 +173,7 @@ function buildBumps(scene: FaceScene): Float64Array {
   add(noseX, (eyeY + noseTipY) / 2 + 1, identity.noseBridgeWidth, (noseTipY - eyeY) / 2 + 4, 2.2 * prominence, 0);
   add(noseX, noseTipY - 1.5, 4, 3.8, 2.2 * prominence, 0);
   add(noseX, noseTipY + 4.2, identity.noseWidth, 2, -0.6, 0.3); // shadow under the nose
-  add(mouthX, (noseTipY + mouthY) / 2 + 1, 1.3, 4, -0.5, 0.03); // philtrum
+  add(mouthX, (noseTipY + mouthY) / 2 + 1, 1.8, 4, -0.3, 0.02); // philtrum
   add(mouthX, mouthY, mouthHalfWidth + 4, 7, 2.2, 0);
   add(mouthX, mouthY + 7, mouthHalfWidth * 0.6, 2.6, -1.0, 0.15); // groove under the lower lip
   add(head.cx, chinY - 8, 11, 8, 2.5, 0);
@@ -186,26 +194,28 @@ function buildBumps(scene: FaceScene): Float64Array {
  * allocating per pixel: [distance, x, y] where x, y are in [-1, 1] across the head.
  */
 export function headDistance(head: HeadGeometry, u: number, v: number, out: Float64Array): void {
-  const x = (u - head.cx) / head.halfWidth;
+  const x = (u - head.cx) * head.invHalfWidth;
   const dv = v - head.cy;
   if (dv < 0) {
-    const y = dv / head.top;
-    const f = x * x + y * y - 1;
-    const gx = x / head.halfWidth, gy = y / head.top;
-    out[0] = f / (2 * Math.sqrt(gx * gx + gy * gy) + 1e-6);
+    // A skull is broader on top than an ellipse: part quartic.
+    const y = dv * head.invTop;
+    const y2 = y * y;
+    const f = x * x + 0.65 * y2 + 0.35 * y2 * y2 - 1;
+    const gx = 2 * x * head.invHalfWidth, gy = (1.3 * y + 1.4 * y2 * y) * head.invTop;
+    out[0] = f / (Math.sqrt(gx * gx + gy * gy) + 1e-6);
     out[1] = x;
     out[2] = y;
     return;
   }
   // Below the centre the outline squares off (jaw) and narrows towards the chin.
-  const y = dv / head.bottom;
+  const y = dv * head.invBottom;
   const y2 = y * y;
   const narrowing = 1 - head.taper * y2;
   const xe = x / narrowing;
   const sq = head.squareness;
   const f = xe * xe + (1 - sq) * y2 + sq * y2 * y2 - 1;
-  const gx = (2 * xe) / (head.halfWidth * narrowing);
-  const gy = (2 * (1 - sq) * y + 4 * sq * y2 * y) / head.bottom;
+  const gx = (2 * xe * head.invHalfWidth) / narrowing;
+  const gy = (2 * (1 - sq) * y + 4 * sq * y2 * y) * head.invBottom;
   out[0] = f / (Math.sqrt(gx * gx + gy * gy) + 1e-6);
   out[1] = xe;
   out[2] = y;

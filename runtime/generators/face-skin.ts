@@ -113,7 +113,7 @@ export function paintHeadSkin(canvas: FaceCanvas, scene: FaceScene): void {
   const [sr, sg, sb] = identity.skinTone;
   const [textureU, textureV] = identity.skinTextureOffset;
   const textureAmount = identity.skinTextureAmount;
-  const blushAmount = identity.blush * 0.09;
+  const blushAmount = identity.blush * 0.06;
   const cheekY = scene.eyes[0].cy + 13;
   const cheekLeftU = scene.eyes[0].cx - 3, cheekRightU = scene.eyes[1].cx + 3;
   const bumpCount = bumps.length / BUMP_STRIDE;
@@ -160,11 +160,10 @@ export function paintHeadSkin(canvas: FaceCanvas, scene: FaceScene): void {
       let highlight = Math.max(0, nx * light.halfX + ny * light.halfY + nz * light.halfZ);
       highlight *= highlight; highlight *= highlight; highlight *= highlight; highlight *= highlight;
       highlight *= light.specular * light.intensity * (1 - occlusion);
-      const pores = noise(u * 2.6 + textureU, v * 2.6 + textureV);
-      const blotches = noise(u * 0.45 + textureV, v * 0.45 + textureU);
-      const albedo = 1 + textureAmount * (2 * pores + blotches - 1.5);
+      // The tile's octaves give pores and blotches in one lookup.
+      const albedo = 1 + textureAmount * 3 * (noise(u * 1.4 + textureU, v * 1.4 + textureV) - 0.5);
       const dl = u - cheekLeftU, dr = u - cheekRightU, dc = v - cheekY;
-      const blush = blushAmount * clamp01(1 - (Math.min(dl * dl, dr * dr) + dc * dc * 1.6) / 90);
+      const blush = blushAmount * clamp01(1 - (Math.min(dl * dl, dr * dr) + dc * dc * 1.6) / 130);
       const i = y * width + x;
       blend(
         color, i * 3,

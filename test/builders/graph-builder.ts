@@ -31,9 +31,10 @@ export class GraphBuilder {
     return v;
   }
 
+  /** Marks a graph output; a shape given here is declared as its type. */
   output(v: Value, shape?: Dim[]): Value {
     this.graph.outputs.push(v);
-    if (shape || !v.type) v.type = { tensor: { elemType: DataType.FLOAT, shape: shape ?? null } };
+    if (shape) v.type = { tensor: { elemType: v.tensorType?.elemType ?? DataType.FLOAT, shape } };
     return v;
   }
 
