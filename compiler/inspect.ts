@@ -37,8 +37,9 @@ export function summarizeModel(model: Model): ModelSummary {
   }
   const byType: ModelSummary['parameters']['byType'] = {};
   let total = 0, bytes = 0;
-  for (const v of g.initializers()) {
-    const t = v.constValue!;
+  // Weights kept in Constant nodes (PaddlePaddle exports) count as parameters too.
+  const constantTensors = g.nodes.toArray().flatMap((n) => (n.opType === 'Constant' && n.getTensor('value') ? [n.getTensor('value')!] : []));
+  for (const t of [...g.initializers().map((v) => v.constValue!), ...constantTensors]) {
     const key = dataTypeName(t.dataType);
     const e = (byType[key] ??= { count: 0, bytes: 0, tensors: 0 });
     e.count += t.size;

@@ -5,9 +5,10 @@
 // CholeskyDecomposition is the textbook unblocked loop through get/set and
 // would take most of a minute there; this right-looking blocked variant
 // spends almost all its time in addABt (the trailing update), which keeps
-// the arithmetic in cache-resident dot products.
+// the arithmetic in cache-resident dot products and splits across threads.
 
-import { addABt, dot } from './gptq-gemm.ts';
+import { dot } from './gptq-gemm.ts';
+import { addABtInParallel, sharedFloat64Array } from './gptq-gemm-pool.ts';
 
 const PANEL = 64;
 
@@ -15,14 +16,15 @@ const PANEL = 64;
  * Reads only the lower triangle (with the diagonal) of the n x n matrix `a`
  * and overwrites it with L. Returns false, with `a` partly overwritten, as
  * soon as a pivot is not clearly positive: A is not numerically positive
- * definite, or holds NaN / Infinity. The strict upper triangle is never touched.
+ * definite, or holds NaN / Infinity. The strict upper triangle is never
+ * touched. Runs on all cores when `a` is a sharedFloat64Array.
  */
 export function choleskyLowerInPlace(a: Float64Array, n: number): boolean {
   if (a.length !== n * n) throw new Error(`choleskyLowerInPlace: expected ${n * n} entries, got ${a.length}`);
   // A pivot is a_ii minus a sum of squares no larger than a_ii, computed with
   // a relative error of about n * eps * a_ii: anything below that is zero.
   const pivotFloor = Float64Array.from({ length: n }, (_, i) => n * Number.EPSILON * a[i * (n + 1)]);
-  const panel = new Float64Array(n * PANEL);
+  const panel = sharedFloat64Array(n * PANEL);
   for (let k0 = 0; k0 < n; k0 += PANEL) {
     const k1 = Math.min(k0 + PANEL, n);
     const width = k1 - k0;
@@ -47,7 +49,7 @@ export function choleskyLowerInPlace(a: Float64Array, n: number): boolean {
       const from = (k1 + i) * n + k0;
       panel.set(a.subarray(from, from + width), i * width);
     }
-    addABt({
+    addABtInParallel({
       a: panel, b: panel, m: below, n: below, depth: width,
       c: a, cOffset: k1 * n + k1, ldc: n, alpha: -1, lowerOnly: true,
     });

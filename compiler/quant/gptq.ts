@@ -27,7 +27,7 @@
 // Err U H U^T Err^T = Err Err^T, and Err_j = (w'_j - q_j) * R_jj.
 
 import { choleskyLowerInPlace } from './gptq-cholesky.ts';
-import { addABt } from './gptq-gemm.ts';
+import { addABtInParallel, sharedFloat64Array } from './gptq-gemm-pool.ts';
 import { checkGrid, nearestCode, roundToNearest, type QuantGrid, type RoundedWeights } from './gptq-grid.ts';
 
 export interface GptqOptions {
@@ -142,7 +142,7 @@ function factorDampedHessian(hessian: Float64Array, n: number, dead: Uint8Array,
   let diagonalSum = 0;
   for (let i = 0; i < n; i++) diagonalSum += dead[i] ? 1 : hessian[i * n + i];
   const meanDiagonal = diagonalSum / n;
-  const work = new Float64Array(n * n);
+  const work = sharedFloat64Array(n * n);
   for (let increases = 0; increases <= MAX_DAMPING_INCREASES; increases++) {
     const fraction = increases === 0 ? dampPercent : Math.max(dampPercent, MIN_RETRY_DAMP_PERCENT) * 10 ** increases;
     const damping = fraction * meanDiagonal;
@@ -189,7 +189,7 @@ function roundColumnsInOrder(
   const dequantized = new Float64Array(rows * cols);
   // w'_j of (*) for every column j in processing order, one contiguous
   // column per j, so that updates are unit-stride.
-  const pending = new Float64Array(cols * rows);
+  const pending = sharedFloat64Array(cols * rows);
   for (let j = 0; j < cols; j++) {
     const col = order[j];
     if (dead[col]) continue;
@@ -198,8 +198,8 @@ function roundColumnsInOrder(
   const width = Math.min(blockSize, cols);
   // w_i - q_i of the current block's columns, per column and transposed per row.
   const blockErrors = new Float64Array(width * rows);
-  const blockErrorsByRow = new Float64Array(rows * width);
-  const laterShares = new Float64Array(cols * width);
+  const blockErrorsByRow = sharedFloat64Array(rows * width);
+  const laterShares = sharedFloat64Array(cols * width);
   let hessianError = 0;
 
   for (let i1 = 0; i1 < cols; i1 += blockSize) {
@@ -237,7 +237,7 @@ function roundColumnsInOrder(
     for (let t = 0; t < blockWidth; t++) {
       for (let r = 0; r < rows; r++) blockErrorsByRow[r * blockWidth + t] = blockErrors[t * rows + r];
     }
-    addABt({
+    addABtInParallel({
       a: laterShares, b: blockErrorsByRow, m: later, n: rows, depth: blockWidth,
       c: pending, cOffset: i2 * rows, ldc: rows, alpha: 1, lowerOnly: false,
     });

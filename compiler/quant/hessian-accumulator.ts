@@ -5,7 +5,7 @@
 // products of float32 activations. The paper's factor 2 / n is left out:
 // GPTQ's result does not change when H is scaled.
 
-import { addABt } from './gptq-gemm.ts';
+import { addABtInParallel, sharedFloat64Array } from './gptq-gemm-pool.ts';
 
 // Samples per symmetric rank-k update: enough depth for the kernel's dot
 // products, and a staging buffer of cols x 128 doubles (4.7 MB at 4608).
@@ -22,8 +22,8 @@ export class HessianAccumulator {
   constructor(cols: number) {
     if (!(Number.isInteger(cols) && cols >= 1)) throw new Error(`HessianAccumulator: cols ${cols} must be a positive integer`);
     this.cols = cols;
-    this.lowerSum = new Float64Array(cols * cols);
-    this.staging = new Float64Array(cols * CHUNK_SAMPLES);
+    this.lowerSum = sharedFloat64Array(cols * cols);
+    this.staging = sharedFloat64Array(cols * CHUNK_SAMPLES);
   }
 
   /** Number of samples (x vectors) accumulated so far. */
@@ -43,7 +43,7 @@ export class HessianAccumulator {
         const from = (s0 + s) * cols;
         for (let i = 0; i < cols; i++) this.staging[i * depth + s] = batch[from + i];
       }
-      addABt({
+      addABtInParallel({
         a: this.staging, b: this.staging, m: cols, n: cols, depth,
         c: this.lowerSum, cOffset: 0, ldc: cols, alpha: 1, lowerOnly: true,
       });

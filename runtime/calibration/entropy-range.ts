@@ -6,7 +6,7 @@
 //
 // Generalised from TensorRT's 2048 bins / 128 levels:
 //   symmetric: |x| over [0, T], 2^(bits-1) levels; T runs over the bin edges
-//     from `levels` bins up (TensorRT exactly, at 8 bits).
+//     from `levels` bins up (TensorRT's setting at 8 bits).
 //   affine (our extension): x over [lo, hi] with 0 inside, 2^bits levels; lo
 //     and hi are bin edges found by coordinate descent (best hi for the current
 //     lo, then best lo for that hi, until neither moves), since the full 2-D
@@ -26,8 +26,8 @@ import type { StreamingHistogram } from './streaming-histogram.ts';
 // smoothing, price it as if the cell held this many samples.
 const EMPTY_CELL_COUNT = 1e-4;
 
-// TensorRT's resolution. More bins would not change the method's nature but
-// its cost grows with their square (the cube, per descent round, for affine).
+// TensorRT's resolution. More bins would not change the method's nature, but
+// its cost grows with their square (per descent round, for affine).
 const ENTROPY_BINS = 2048;
 
 export function entropyRange(h: StreamingHistogram, bits: number, symmetric: boolean): QuantizationRange {

@@ -78,5 +78,5 @@ export function validRange(raw: QuantizationRange, bits: number, symmetric: bool
     min *= factor;
     max *= factor;
   }
-  return { min: min + 0, max };
+  return { min: min + 0, max }; // + 0: a -0 bound would print as 0 but compare unequal under Object.is
 }

@@ -13,6 +13,8 @@
 //
 // Bin indices stay below 2^25 in magnitude (w is never finer than the float32
 // spacing at the largest magnitude seen), so all index arithmetic is exact.
+// Only `sum` and `sumOfSquares` are plain float accumulations whose last bits
+// depend on the order of addition; nothing downstream needs them exact.
 
 export const DEFAULT_MAX_BINS = 2048;
 

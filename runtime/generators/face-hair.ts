@@ -148,6 +148,10 @@ function strandContrast(n: number): number {
   return c <= 0 ? 0 : c >= 1 ? 1 : c;
 }
 
+function beardTexture(u: number, v: number): number {
+  return noise(u * 1.7 + 300, v * 0.7 + 120);
+}
+
 function curls(u: number, v: number): number {
   const n = noise(u * 1.1 + 200, v * 1.1 + 80);
   const ring = 1 - Math.abs(n - 0.5) * 2;
@@ -195,17 +199,17 @@ export function paintFacialHair(canvas: FaceCanvas, scene: FaceScene): void {
         // Above the jaw the beard's upper edge runs from the ear down to beside the mouth.
         const reach = Math.min(1, Math.max(0, (Math.abs(u - mouthX) - mouthHalfWidth - 2) / (head.halfWidth - mouthHalfWidth - 2)));
         const cheekLine = mouthY - 6 + (scene.earY + 4 - (mouthY - 6)) * reach;
-        zone = Math.max(zone, offLips * softEdge(cheekLine - v, 2.5));
+        zone = Math.max(zone, offLips * softEdge(cheekLine - v + 2 * (beardTexture(u, v) - 0.5), 4));
       }
       const alpha0 = onFace * zone;
       if (alpha0 <= 0.002) continue;
       const i = y * width + x;
       if (style === 'stubble') {
         // Stubble reads as a shadow over the skin, speckled by follicles.
-        multiply(color, i * 3, 0.7, alpha0 * density * (0.5 + 0.5 * noise(u * 4 + 11, v * 4 + 29)));
+        multiply(color, i * 3, 0.72, alpha0 * density * (0.3 + 0.7 * noise(u * 4 + 11, v * 4 + 29)));
         continue;
       }
-      const strands = noise(u * 1.7 + 300, v * 0.7 + 120);
+      const strands = beardTexture(u, v);
       const k = (0.3 + 0.6 * light[i]) * (0.6 + 0.6 * strands);
       blend(color, i * 3, fr * k, fg * k, fb * k, alpha0 * density * (0.55 + 0.45 * strands));
     }

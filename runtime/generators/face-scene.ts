@@ -114,8 +114,9 @@ export function buildScene(identity: FaceIdentity, nuisance: FaceNuisance): Face
       tilt: identity.eyeTilt,
       irisX,
       irisY,
-      highlightX: irisX + 1.2 * lx - 0.5,
-      highlightY: irisY + 1.2 * ly - 0.9,
+      // The catchlight sits on the rim of the pupil, towards the light.
+      highlightX: irisX + identity.irisRadius * (0.35 * lx - 0.35),
+      highlightY: irisY + identity.irisRadius * (0.35 * ly - 0.4),
     };
   }) as [EyeGeometry, EyeGeometry];
 

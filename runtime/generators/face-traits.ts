@@ -276,7 +276,7 @@ function sampleGlasses(rng: Rng): Glasses {
     frameColor,
     frameThickness: rng.uniform(0.7, 2.2),
     lensHalfWidth: rng.uniform(10.5, 13),
-    lensHalfHeight: rng.uniform(7, 10),
+    lensHalfHeight: rng.uniform(8, 10.5),
     roundness: rng.next(),
     tint: sunglasses ? rng.pick<Rgb>([[0.05, 0.05, 0.05], [0.15, 0.1, 0.05], [0.05, 0.1, 0.08]]) : [0.75, 0.8, 0.85],
     tintOpacity: sunglasses ? rng.uniform(0.5, 0.8) : rng.uniform(0.03, 0.12),
