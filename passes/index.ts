@@ -1,12 +1,14 @@
 // The built-in passes and pipelines. Plugins register into the same registry.
 
 import { PassRegistry } from '../compiler/pass-manager/registry.ts';
+import { calibratePass } from './calibrate.ts';
 import { eliminateDeadPass } from './eliminate-dead.ts';
 import { eliminateIdentityPass } from './eliminate-identity.ts';
 import { foldBatchNormPass } from './fold-batchnorm.ts';
 import { foldConstantsPass } from './fold-constants.ts';
 import { fusePadPass } from './fuse-pad.ts';
 import { inferShapesPass } from './infer-shapes.ts';
+import { insertQdqPass } from './insert-qdq.ts';
 import { liftConstantsPass } from './lift-constants.ts';
 import { liftInitializerInputsPass } from './lift-initializer-inputs.ts';
 
@@ -34,6 +36,8 @@ export function builtinRegistry(): PassRegistry {
     foldBatchNormPass,
     fusePadPass,
     inferShapesPass,
+    calibratePass,
+    insertQdqPass,
   ]) {
     registry.register(pass);
   }

@@ -2,9 +2,6 @@
 // passes, plugins and where they go, IR printing, verification.
 
 import type { Argv } from 'yargs';
-import { loadPlugin, placePluginPasses, PluginPass } from '../pass-manager/plugins.ts';
-import type { PassRegistry } from '../pass-manager/registry.ts';
-import type { Pass } from '../pass-manager/pass.ts';
 import type { PassReport } from '../pass-manager/pass-manager.ts';
 import { formatMs, table } from './format.ts';
 
@@ -24,15 +21,6 @@ export function withPipelineOptions<T>(y: Argv<T>): Argv<T & PipelineArgs> {
 /** Splits comma lists given once or several times: --passes a,b --passes c. */
 export function splitList(values: string[] | string | undefined): string[] {
   return (Array.isArray(values) ? values : values ? [values] : []).flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
-}
-
-export async function resolvePipeline(registry: PassRegistry, names: string[], pluginFiles: string[] | undefined): Promise<Pass[]> {
-  const plugins: PluginPass[] = [];
-  for (const f of pluginFiles ?? []) plugins.push(...(await loadPlugin(f)));
-  // Plugin passes are registered before names are resolved, so --passes may name them.
-  const expanded = names.flatMap((n) => (registry.has(n) ? registry.resolve([n]).map((p) => p.name) : [n]));
-  const placed = placePluginPasses(registry, expanded, plugins);
-  return registry.resolve(placed);
 }
 
 export function passTimingTable(reports: PassReport[]): string {

@@ -75,3 +75,13 @@ export function placePluginPasses(registry: PassRegistry, pipeline: string[], pl
   }
   return out;
 }
+
+/** Pass objects for pipeline names (pass or pipeline names, plugin passes included), plugins placed. */
+export async function resolvePipeline(registry: PassRegistry, names: string[], pluginFiles: string[] | undefined): Promise<Pass[]> {
+  const plugins: PluginPass[] = [];
+  for (const f of pluginFiles ?? []) plugins.push(...(await loadPlugin(f)));
+  // Plugin passes are registered before names are resolved, so a pipeline may name them.
+  const expanded = names.flatMap((n) => (registry.has(n) ? registry.resolve([n]).map((p) => p.name) : [n]));
+  const placed = placePluginPasses(registry, expanded, plugins);
+  return registry.resolve(placed);
+}

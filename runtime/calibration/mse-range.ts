@@ -33,7 +33,7 @@ export function mseRange(h: StreamingHistogram, bits: number, symmetric: boolean
 }
 
 /** E[(x - Q(x))^2] over the distribution, for the grid of `range`. */
-export function expectedSquaredError(d: BinnedDistribution, range: QuantizationRange, bits: number, symmetric: boolean): number {
+function expectedSquaredError(d: BinnedDistribution, range: QuantizationRange, bits: number, symmetric: boolean): number {
   const grid = quantizationGrid(range, bits, symmetric);
   let error = 0;
   for (let j = 0; j < d.counts.length; j++) {

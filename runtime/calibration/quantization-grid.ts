@@ -19,8 +19,8 @@ export interface QuantizationGrid {
   highest: number;
 }
 
-export const MIN_BITS = 2;
-export const MAX_BITS = 16;
+const MIN_BITS = 2;
+const MAX_BITS = 16;
 
 export function checkBits(bits: number): void {
   if (!Number.isInteger(bits) || bits < MIN_BITS || bits > MAX_BITS) {

@@ -102,7 +102,8 @@ function paintScarf(canvas: FaceCanvas, scene: FaceScene, [cr, cg, cb]: readonly
   const { color, width, pixelsPerUnit: ppu } = canvas;
   const { light, head } = scene;
   const chinY = head.cy + head.bottom;
-  const top = scene.mouthY + 3 + (chinY - 6 - scene.mouthY - 3) * position;
+  // From just under the nose (hiding the mouth) down to the chin.
+  const top = scene.noseTipY + 5 + (chinY - 8 - scene.noseTipY - 5) * position;
   const span = canvas.span(-200, top - 3, 312, 400);
   const shade = (light.ambient + light.intensity * light.z) * light.gain;
   for (let y = span.y0; y < span.y1; y++) {

@@ -3,7 +3,7 @@
 // direction hair falls: radiating from above the crown for the scalp.
 
 import { noise } from './face-noise.ts';
-import { blend, coverage, multiply, smoothstep, softEdge, type FaceCanvas } from './face-canvas.ts';
+import { blend, clamp01, coverage, multiply, smoothstep, softEdge, type FaceCanvas } from './face-canvas.ts';
 import { headDistance, type FaceScene } from './face-scene.ts';
 import type { HairStyle } from './face-traits.ts';
 
@@ -69,10 +69,11 @@ export function paintScalpHair(canvas: FaceCanvas, scene: FaceScene): void {
   const buzz = identity.hairStyle === 'buzz';
   const long = identity.hairStyle === 'long';
   const volume = buzz ? 0.8 : identity.hairVolume;
+  // Hair is fullest on top and lies flatter towards the ears (long hair falls straight instead).
+  const sideVolume = long ? 1 : shape.curly ? 0.6 : 0.3;
   const outerHalfWidth = head.halfWidth + volume, outerTop = head.top + volume;
   const hairlineY = eyeY - identity.hairlineAboveEyes;
   const sideY = eyeY + shape.sideBelowEyes;
-  const baldTop = eyeY - 48, baldRadiusV = 30, baldRadiusU = head.halfWidth * 0.82;
   const crownV = head.cy - outerTop - 25;
   const partTilt = identity.hairPart * 3;
   const lumpiness = shape.lumpiness, jagAmplitude = shape.hairlineJag;
@@ -87,18 +88,19 @@ export function paintScalpHair(canvas: FaceCanvas, scene: FaceScene): void {
     let v = canvas.vPerX * span.x0 + canvas.vPerY * y + canvas.vAt0;
     for (let x = span.x0; x < span.x1; x++, u += canvas.uPerX, v += canvas.vPerX) {
       const dx = u - head.cx;
-      const hx = dx / outerHalfWidth;
+      const hx = dx * head.invHalfWidth;
       const dv = v - head.cy;
-      const hy = dv < 0 ? dv / outerTop : 0;
-      // Above the centre the hair hugs the skull; below it, long hair falls straight.
-      const outline = dv < 0
-        ? (Math.sqrt(hx * hx + 0.65 * hy * hy + 0.35 * hy * hy * hy * hy) - 1) * outerHalfWidth
-        : Math.abs(dx) - outerHalfWidth - (long ? dv * 0.12 : 0);
+      const hy = dv < 0 ? dv * head.invTop : 0;
+      const skull = dv < 0
+        ? (Math.sqrt(hx * hx + 0.65 * hy * hy + 0.35 * hy * hy * hy * hy) - 1) * head.halfWidth
+        : Math.abs(dx) - head.halfWidth;
+      const volumeHere = volume * (sideVolume + (1 - sideVolume) * smoothstep(sideY + 2, hairlineY - 10, v));
+      const outline = skull - volumeHere - (long && dv > 0 ? dv * 0.12 : 0);
       if (outline > ragged) continue;
-      const t = Math.abs(dx) / head.halfWidth;
+      const t = Math.abs(hx);
       // Arched over the forehead, swept lower on one side, dropping in front of the ears.
-      const lineY = hairlineY + partTilt * (dx / head.halfWidth) + 4 * t * t + 8 * t * t * t * t
-        + (sideY - hairlineY - 12) * smoothstep(0.7, 0.98, t);
+      const lineY = hairlineY + partTilt * hx + 6 * t * t
+        + (sideY - hairlineY - 6) * smoothstep(0.5, 1.0, t);
       const below = v - lineY;
       const i3 = (y * width + x) * 3;
       let cover = 1;
@@ -119,10 +121,7 @@ export function paintScalpHair(canvas: FaceCanvas, scene: FaceScene): void {
       if (inside <= 0) continue;
       const jag = jagAmplitude * 2 * wobble;
       if (cover === 1) cover = softEdge(below + jag, 1.2);
-      if (shape.baldCrown) {
-        const bu = dx / baldRadiusU, bv = (v - baldTop) / baldRadiusV;
-        cover *= softEdge((1 - Math.sqrt(bu * bu + bv * bv)) * baldRadiusV + jag, 2);
-      }
+      if (shape.baldCrown) cover *= softEdge(eyeY - 14 - 14 * t * t - v + jag, 4);
       if (long && below > -2) {
         headDistance(head, u, v, face);
         cover = Math.max(cover, softEdge(-face[0] - shape.faceCover + jag, 1.2) * softEdge(v - bottom + 6 * wobble, 1.5));
@@ -131,7 +130,7 @@ export function paintScalpHair(canvas: FaceCanvas, scene: FaceScene): void {
       if (alpha <= 0.002) continue;
       const strands = shape.curly
         ? curls(u, v)
-        : strandContrast(noise((dx / (v - crownV)) * 90 + 100, v * 0.2 + 40));
+        : clamp01((noise((dx / (v - crownV)) * 90 + 100, v * 0.2 + 40) - 0.5) * 2.5 + 0.5);
       const nz = Math.sqrt(Math.max(0.05, 1 - hx * hx * 0.8 - hy * hy));
       const diffuse = Math.max(0, (hx * lx + hy * ly + nz * lz + 0.2) / 1.2);
       const shade = (light.ambient + light.intensity * diffuse) * light.gain;
@@ -141,11 +140,6 @@ export function paintScalpHair(canvas: FaceCanvas, scene: FaceScene): void {
       blend(color, i3, hr * k + sheen, hg * k + sheen, hb * k + sheen * 0.9, buzz ? alpha * (0.55 + 0.45 * strands) : alpha);
     }
   }
-}
-
-function strandContrast(n: number): number {
-  const c = (n - 0.5) * 2.5 + 0.5;
-  return c <= 0 ? 0 : c >= 1 ? 1 : c;
 }
 
 function beardTexture(u: number, v: number): number {

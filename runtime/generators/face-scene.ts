@@ -175,7 +175,7 @@ function buildBumps(scene: FaceScene): Float64Array {
   add(noseX, noseTipY - 1.5, 4, 3.8, 2.2 * prominence, 0);
   add(noseX, noseTipY + 4.2, identity.noseWidth, 2, -0.6, 0.3); // shadow under the nose
   add(mouthX, (noseTipY + mouthY) / 2 + 1, 1.8, 4, -0.3, 0.02); // philtrum
-  add(mouthX, mouthY, mouthHalfWidth + 4, 7, 2.2, 0);
+  add(mouthX, mouthY, mouthHalfWidth + 4, 7, 1.5, 0);
   add(mouthX, mouthY + 7, mouthHalfWidth * 0.6, 2.6, -1.0, 0.15); // groove under the lower lip
   add(head.cx, chinY - 8, 11, 8, 2.5, 0);
   for (const eye of eyes) {
@@ -183,7 +183,7 @@ function buildBumps(scene: FaceScene): Float64Array {
     add(noseX + o * identity.noseWidth * 0.85, noseTipY + 0.4, 3.3, 3.2, 1.4 * prominence, 0.05); // nose wings
     add(eye.cx, eye.cy - 0.5, 10, 6.5, -2.6, 0.22); // eye socket
     add(eye.cx + o * 1, eye.cy - identity.browHeight - 1.5, 11, 4.5, 1.4, 0); // brow ridge
-    add(eye.cx + o * 4, eye.cy + 15, 12, 9, 2.2 * cheek, 0); // cheekbone
+    add(eye.cx + o * 4, eye.cy + 15, 13, 10, 1.5 * cheek, 0); // cheekbone
     add(head.cx + o * head.halfWidth * 0.86, eyeY - 9, 6, 10, -1.5, 0.05); // temple
   }
   return Float64Array.from(bumps);

@@ -8,11 +8,11 @@ import { noise } from './face-noise.ts';
 import { blend, clamp01, coverage, smoothstep, softEdge, type FaceCanvas } from './face-canvas.ts';
 import { BUMP_STRIDE, headDistance, type FaceScene } from './face-scene.ts';
 
-export function neckHalfWidth(scene: FaceScene): number {
+function neckHalfWidth(scene: FaceScene): number {
   return scene.head.halfWidth * 0.62;
 }
 
-export function collarY(scene: FaceScene): number {
+function collarY(scene: FaceScene): number {
   return scene.head.cy + scene.head.bottom + 12;
 }
 

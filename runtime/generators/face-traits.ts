@@ -183,8 +183,8 @@ const IRIS_COLORS: { color: Rgb; lightSkinWeight: number }[] = [
   { color: [0.36, 0.21, 0.10], lightSkinWeight: 2 },
   { color: [0.45, 0.38, 0.20], lightSkinWeight: 1 },
   { color: [0.30, 0.45, 0.30], lightSkinWeight: 1 },
-  { color: [0.33, 0.50, 0.70], lightSkinWeight: 1.5 },
-  { color: [0.48, 0.54, 0.60], lightSkinWeight: 0.7 },
+  { color: [0.28, 0.40, 0.56], lightSkinWeight: 1.5 },
+  { color: [0.40, 0.44, 0.48], lightSkinWeight: 0.7 },
 ];
 
 const HAIR_STYLES: { style: HairStyle; weight: number }[] = [
@@ -200,6 +200,7 @@ export function sampleIdentity(rng: Rng): FaceIdentity {
   const darkness = rng.next();
   const skinTone = jitterColor(rng, lerpPalette(SKIN_TONES, darkness), 0.03);
   const hairColor = pickWeighted(rng, HAIR_COLORS, (h) => lerp(h.lightSkinWeight, h.darkSkinWeight, darkness)).color;
+  // Light irises become rare as skin darkens, where dark brown dominates.
   const irisColor = pickWeighted(rng, IRIS_COLORS, (c) => c.lightSkinWeight * Math.max(0.02, 1 - darkness * 1.3) + (c === IRIS_COLORS[0] ? darkness * 4 : 0)).color;
   const hairStyle = pickWeighted(rng, HAIR_STYLES, (h) => h.weight).style;
   const facialHair = sampleFacialHair(rng, hairStyle);

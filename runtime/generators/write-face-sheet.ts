@@ -1,6 +1,5 @@
 // Writes contact sheets of synthetic faces into docs/, to eyeball the renderer:
 //   node --import tsx runtime/generators/write-face-sheet.ts
-// Extra sizes can be written too: `... write-face-sheet.ts 64x64 240x320`.
 
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -28,11 +27,3 @@ writeSheet('synthetic-faces.png', strangers, 4);
 const pairs = [...renderIdentitySet('face-sheet-identities', 2, 4, SIZE, SIZE)].map(({ image }) => ({ data: image, width: SIZE, height: SIZE }));
 writeSheet('synthetic-identities.png', pairs, 4);
 
-for (const size of process.argv.slice(2)) {
-  const [width, height] = size.split('x').map(Number);
-  const faces = Array.from({ length: 4 }, (_, k) => {
-    const rng = root.fork(`size-${k}`);
-    return { data: renderFace(sampleIdentity(rng.fork('identity')), sampleNuisance(rng.fork('photo')), width, height), width, height };
-  });
-  writeSheet(`synthetic-faces-${width}x${height}.png`, faces, 4);
-}

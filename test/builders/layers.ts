@@ -26,6 +26,12 @@ export interface Activation {
   spatial: number[];
   /** Estimated E[x²] over batch, channels and positions. */
   meanSquare: number;
+  /**
+   * Whether the values are centred on zero, so that a ReLU halves their mean
+   * square. A non-negative residual stream plus a small branch is not: a ReLU
+   * keeps nearly all of it.
+   */
+  centred: boolean;
 }
 
 /** Range of a BatchNormalization's scale (gamma). */
@@ -67,7 +73,7 @@ export class LayerBuilder {
   /** An NCHW image input; `meanSquare` describes the pixels fed to it. */
   input(name: string, batch: BatchSize, channels: number, size: number, meanSquare: number): Activation {
     const value = this.graph.input(name, [batchDim(batch), channels, size, size]);
-    return { value, channels, spatial: [size, size], meanSquare };
+    return { value, channels, spatial: [size, size], meanSquare, centred: true };
   }
 
   output(x: Activation, name: string, batch: BatchSize): Value {
@@ -94,20 +100,20 @@ export class LayerBuilder {
       value = this.emitBatchNorm(conv, spec.bn, bn);
     }
     const spatial = x.spatial.map((s) => Math.floor((s + 2 * pad - kernel) / stride) + 1);
-    return { value, channels: outChannels, spatial, meanSquare: batchNormOutputMeanSquare(bn, convMeanSquare) };
+    return { value, channels: outChannels, spatial, meanSquare: batchNormOutputMeanSquare(bn, convMeanSquare), centred: true };
   }
 
   /** A BatchNormalization with nothing linear before it to fold into: it stays in both forms. */
   batchNorm(x: Activation, name: string): Activation {
     const bn = this.drawBatchNorm(x.channels, x.meanSquare, TYPICAL_GAMMA);
-    return { ...x, value: this.emitBatchNorm(x.value, name, bn), meanSquare: batchNormOutputMeanSquare(bn, x.meanSquare) };
+    return { ...x, value: this.emitBatchNorm(x.value, name, bn), meanSquare: batchNormOutputMeanSquare(bn, x.meanSquare), centred: true };
   }
 
   /** Gemm (weight [out, in], transB) on a flat input. */
   linear(x: Activation, name: string, outFeatures: number): Activation {
     const { weight, bias, meanSquare } = this.drawLinear(x, outFeatures, true);
     const value = this.emitGemm(x.value, name, x.channels, weight, bias);
-    return { value, channels: outFeatures, spatial: [], meanSquare };
+    return { value, channels: outFeatures, spatial: [], meanSquare, centred: true };
   }
 
   /** Gemm followed by a BatchNormalization over its features (BatchNorm1d), or the two folded. */
@@ -121,7 +127,7 @@ export class LayerBuilder {
     } else {
       value = this.emitBatchNorm(this.emitGemm(x.value, spec.linear, x.channels, weight, bias), spec.bn, bn);
     }
-    return { value, channels: outFeatures, spatial: [], meanSquare: batchNormOutputMeanSquare(bn, meanSquare) };
+    return { value, channels: outFeatures, spatial: [], meanSquare: batchNormOutputMeanSquare(bn, meanSquare), centred: true };
   }
 
   prelu(x: Activation, name: string): Activation {
@@ -129,25 +135,27 @@ export class LayerBuilder {
     let gain = 0;
     for (let c = 0; c < x.channels; c++) {
       slope[c] = this.graph.rng.uniform(0.05, 0.3);
-      gain += (1 + slope[c] ** 2) / 2;
+      gain += x.centred ? (1 + slope[c] ** 2) / 2 : 1;
     }
     const value = this.graph.op('PRelu', [x.value, this.graph.floats(`${name}.weight`, [x.channels, 1, 1], slope)], {}, { name });
-    return { ...x, value, meanSquare: (x.meanSquare * gain) / x.channels };
+    return { ...x, value, meanSquare: (x.meanSquare * gain) / x.channels, centred: false };
   }
 
   relu(x: Activation, name: string): Activation {
-    return { ...x, value: this.graph.op('Relu', [x.value], {}, { name }), meanSquare: x.meanSquare / 2 };
+    const meanSquare = x.centred ? x.meanSquare / 2 : x.meanSquare;
+    return { ...x, value: this.graph.op('Relu', [x.value], {}, { name }), meanSquare, centred: false };
   }
 
   add(a: Activation, b: Activation, name: string): Activation {
-    return { ...a, value: this.graph.op('Add', [a.value, b.value], {}, { name }), meanSquare: a.meanSquare + b.meanSquare };
+    const value = this.graph.op('Add', [a.value, b.value], {}, { name });
+    return { ...a, value, meanSquare: a.meanSquare + b.meanSquare, centred: a.centred && b.centred };
   }
 
   /** 3x3, stride 2, pad 1, as in ResNet stems. */
   maxPool(x: Activation, name: string): Activation {
     const value = this.graph.op('MaxPool', [x.value], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }, { name });
-    // The maximum of nine non-negative neighbours is roughly twice as large in mean square.
-    return { ...x, value, spatial: x.spatial.map((s) => Math.floor((s - 1) / 2) + 1), meanSquare: 2 * x.meanSquare };
+    // The largest of nine rectified normals has about five times their mean square.
+    return { ...x, value, spatial: x.spatial.map((s) => Math.floor((s - 1) / 2) + 1), meanSquare: 5 * x.meanSquare };
   }
 
   globalAveragePool(x: Activation, name: string): Activation {
@@ -203,7 +211,7 @@ export class LayerBuilder {
   }
 }
 
-export function batchDim(batch: BatchSize): Dim {
+function batchDim(batch: BatchSize): Dim {
   return batch === 'dynamic' ? 'N' : batch;
 }
 

@@ -8,7 +8,8 @@ import { runPasses } from '../../pass-manager/pass-manager.ts';
 import { builtinRegistry } from '../../../passes/index.ts';
 import { numericVerifier } from '../../../runtime/evaluation/numeric-verifier.ts';
 import { formatBytes } from '../format.ts';
-import { PipelineArgs, passTimingTable, resolvePipeline, splitList, withPipelineOptions } from '../pipeline-options.ts';
+import { resolvePipeline } from '../../pass-manager/plugins.ts';
+import { PipelineArgs, passTimingTable, splitList, withPipelineOptions } from '../pipeline-options.ts';
 
 interface Args extends PipelineArgs {
   model: string;

@@ -1,0 +1,44 @@
+// The runtime side of ModelServices: passes ask to watch tensors on the
+// calibration or evaluation stream; this runs onnxruntime on the generator's
+// samples.
+
+import type { Model } from '../compiler/ir/model.ts';
+import type { ModelServices, ObserveOptions } from '../compiler/pass-manager/services.ts';
+import type { InputGenerator } from './generators/input-generator.ts';
+import { modelInput, watchTensors } from './model-runner.ts';
+
+export interface SampleStream {
+  generator: InputGenerator;
+  samples: number;
+  firstSample?: number;
+}
+
+export interface ServiceSettings {
+  calibration: SampleStream;
+  /** Held-out inputs for passes that judge their own choices; defaults to the calibration stream. */
+  evaluation?: SampleStream;
+  /** Symbolic input dimensions (e.g. batch, height) by name. */
+  dims?: Record<string, number>;
+  threads?: number;
+  memoryBudgetBytes?: number;
+  onProgress?: (label: string, done: number, total: number) => void;
+}
+
+export function createModelServices(settings: ServiceSettings): ModelServices {
+  const streamOf = (stream: ObserveOptions['stream']) => (stream === 'evaluation' ? settings.evaluation ?? settings.calibration : settings.calibration);
+  return {
+    sampleCount: (stream) => streamOf(stream).samples,
+    async observe(model: Model, tensors, visit, options = {}) {
+      const s = streamOf(options.stream);
+      const samples = Math.min(s.samples, options.maxSamples ?? s.samples);
+      await watchTensors(model, tensors, {
+        generator: s.generator,
+        firstSample: s.firstSample,
+        samples,
+        threads: settings.threads,
+        memoryBudgetBytes: settings.memoryBudgetBytes,
+        onProgress: settings.onProgress && ((done, total) => settings.onProgress!(options.stream ?? 'calibration', done, total)),
+      }, visit, modelInput(model, settings.dims));
+    },
+  };
+}
