@@ -32,9 +32,9 @@ export const calibratePass: Pass = {
     const stats = new Map(names.map((n) => [n, TensorStatistics.create()]));
     let samples = 0;
     await ctx.services.observe(model, names, (sample) => {
-      for (const [name, t] of sample) stats.get(name)!.observe(t.data);
+      for (const [name, t] of sample) stats.get(name)!.observe(t.data, t.subsampled ? { min: t.min!, max: t.max! } : undefined);
       samples++;
-    });
+    }, { subsample: true });
     ctx.artifacts.set(CALIBRATION_ARTIFACT, { tensors: stats, samples });
     ctx.count('samples', samples);
     ctx.count('tensors', stats.size);

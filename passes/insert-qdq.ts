@@ -24,6 +24,7 @@ import type { Value } from '../compiler/ir/value.ts';
 import { raiseOpset } from '../compiler/onnx/opset-upgrade.ts';
 import type { Pass, PassContext } from '../compiler/pass-manager/pass.ts';
 import { PER_AXIS_OPSET, QuantParams, QuantScheme, SUB_BYTE_AND_16BIT_OPSET, containerFor, paramsForRange, quantizeWeight, roundHalfEven } from '../compiler/quant/scheme.ts';
+import type { QuantizedLayer, QuantizationSummary } from '../compiler/quant/quantization-summary.ts';
 import { activationRange } from './quantize/activation-ranges.ts';
 import { ActivationParams, emitActivationQdq, emitWeightDq } from './quantize/emit-qdq.ts';
 import { biasInput, weightChannelAxis } from './quantize/op-support.ts';
@@ -32,28 +33,7 @@ import { QuantizationPlan, planQuantization } from './quantize/quantization-plan
 
 export const QUANTIZATION_OPTION = 'quantization';
 export const QUANTIZATION_SUMMARY_ARTIFACT = 'quantization-summary';
-
-export interface QuantizedLayer {
-  node: string;
-  opType: string;
-  weight: string;
-  parameters: number;
-  weightBits: number;
-  /** Bits of the codes actually stored (7 for W8 on an x86 target). */
-  storedWeightBits: number;
-  perChannel: boolean;
-  container: string;
-  biasParameters: number;
-  inputBits: number | null;
-  outputBits: number | null;
-}
-
-export interface QuantizationSummary {
-  layers: QuantizedLayer[];
-  activationTensors: Record<string, number>;
-  floatOps: Record<string, number>;
-  opset: number;
-}
+export type { QuantizationSummary };
 
 export const insertQdqPass: Pass = {
   name: 'insert-qdq',

@@ -37,6 +37,7 @@ export function createModelServices(settings: ServiceSettings): ModelServices {
         samples,
         threads: settings.threads,
         memoryBudgetBytes: settings.memoryBudgetBytes,
+        subsample: options.subsample,
         onProgress: settings.onProgress && ((done, total) => settings.onProgress!(options.stream ?? 'calibration', done, total)),
       }, visit, modelInput(model, settings.dims));
     },

@@ -7,6 +7,10 @@ import type { Model } from '../ir/model.ts';
 export interface ObservedTensor {
   data: Float32Array;
   dims: number[];
+  /** Set when `data` is a subsample: the exact extremes of the whole tensor. */
+  subsampled?: boolean;
+  min?: number;
+  max?: number;
 }
 
 export interface ObserveOptions {
@@ -14,6 +18,8 @@ export interface ObserveOptions {
   stream?: 'calibration' | 'evaluation';
   /** Stop after this many samples (default: the stream's size). */
   maxSamples?: number;
+  /** Large tensors may arrive as a subsample plus exact min/max (enough for statistics). */
+  subsample?: boolean;
 }
 
 export interface ModelServices {

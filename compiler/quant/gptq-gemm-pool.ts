@@ -51,17 +51,30 @@ export function addABtInParallel(u: ABtUpdate): void {
   });
   for (const band of bandUpdates(u, edges[0], edges[1])) addABt(band);
   pool.forEach((helper, k) => {
-    const { signal } = helper;
-    while (Atomics.load(signal, 0) === HelperSignal.idle) Atomics.wait(signal, 0, HelperSignal.idle);
-    const status = Atomics.load(signal, 0);
+    const status = awaitHelper(helper);
     if (status === HelperSignal.taskFailed) throw new Error('addABtInParallel: a helper thread failed on its band');
     if (status === HelperSignal.bootFailed) {
       // It never read the task: nothing of its band was written yet.
       for (const band of bandUpdates(u, edges[k + 1], edges[k + 2])) addABt(band);
     } else {
-      Atomics.store(signal, 0, HelperSignal.idle);
+      Atomics.store(helper.signal, 0, HelperSignal.idle);
     }
   });
+}
+
+function awaitHelper({ worker, signal }: Helper): number {
+  while (Atomics.load(signal, 0) === HelperSignal.idle) {
+    // A thread whose boot script did not even load dies without a word.
+    if (Atomics.wait(signal, 0, HelperSignal.idle, 50) === 'timed-out' && worker.threadId === -1) {
+      Atomics.store(signal, 0, HelperSignal.bootFailed);
+    }
+  }
+  return Atomics.load(signal, 0);
+}
+
+/** Threads that large products run on: the caller plus the helpers that started. */
+export function threadCount(): number {
+  return 1 + liveHelpers().length;
 }
 
 function liveHelpers(): Helper[] {
@@ -72,29 +85,14 @@ function liveHelpers(): Helper[] {
 
 function startHelpers(): Helper[] {
   const count = Math.min(availableParallelism() - 1, MAX_HELPERS);
-  let tsxApi: string;
-  try {
-    tsxApi = import.meta.resolve('tsx/esm/api');
-  } catch {
-    return [];
-  }
-  const entry = new URL('./gptq-gemm-worker.ts', import.meta.url).href;
-  // Workers do not inherit tsx's loader: the (CommonJS) boot script
-  // registers it, then loads the entry. A failed start is reported in the
-  // signal word, where the caller is waiting.
-  const boot = `
-    import(${JSON.stringify(tsxApi)})
-      .then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })
-      .catch(() => {
-        const signal = new Int32Array(require('node:worker_threads').workerData);
-        Atomics.store(signal, 0, ${HelperSignal.bootFailed});
-        Atomics.notify(signal, 0);
-      });`;
+  const boot = new URL('./gptq-missing.js', import.meta.url);
   return Array.from({ length: count }, () => {
     const signal = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
-    const worker = new Worker(boot, { eval: true, workerData: signal.buffer });
-    // Idle helpers must not keep the process alive.
+    const worker = new Worker(boot, { workerData: { signal: signal.buffer, bootFailed: HelperSignal.bootFailed } });
+    // Idle helpers must not keep the process alive; a failed start is
+    // handled through the signal, not as an uncaught 'error' event.
     worker.unref();
+    worker.on('error', () => {});
     return { worker, signal };
   });
 }

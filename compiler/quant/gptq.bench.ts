@@ -4,7 +4,7 @@
 //   node --import tsx compiler/quant/gptq.bench.ts [cols] [rows]
 
 import { Rng } from '../../runtime/generators/rng.ts';
-import { addABtInParallel, sharedFloat64Array } from './gptq-gemm-pool.ts';
+import { addABtInParallel, sharedFloat64Array, threadCount } from './gptq-gemm-pool.ts';
 import { roundToNearest, type QuantGrid } from './gptq-grid.ts';
 import { gptqQuantize } from './gptq.ts';
 import { HessianAccumulator } from './hessian-accumulator.ts';
@@ -35,7 +35,7 @@ let t = performance.now();
 const accumulator = new HessianAccumulator(cols);
 accumulator.addBatch(x);
 const hessian = accumulator.hessian({ average: true });
-console.log(`Hessian of ${samples} samples x ${cols} features: ${seconds(t)} s`);
+console.log(`Hessian of ${samples} samples x ${cols} features: ${seconds(t)} s on ${threadCount()} threads`);
 
 // ||W X^T - Q X^T||_F^2
 function outputError(dequantized: Float64Array): number {

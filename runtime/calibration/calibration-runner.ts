@@ -18,8 +18,8 @@ export async function calibrate(model: Model, plan: RunPlan, options: { tensors?
   const t0 = performance.now();
   const names = options.tensors ?? floatActivations(model);
   const stats = new Map(names.map((n) => [n, TensorStatistics.create()]));
-  await watchTensors(model, names, plan, (sample) => {
-    for (const [name, t] of sample) stats.get(name)!.observe(t.data);
+  await watchTensors(model, names, { subsample: true, ...plan }, (sample) => {
+    for (const [name, t] of sample) stats.get(name)!.observe(t.data, t.subsampled ? { min: t.min!, max: t.max! } : undefined);
   }, options.input ?? modelInput(model));
   return { tensors: stats, samples: plan.samples, ms: performance.now() - t0 };
 }

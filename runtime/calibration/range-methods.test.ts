@@ -105,11 +105,15 @@ function affineSquaredError(values: Float32Array, range: QuantizationRange, bits
  * TensorRT's entropy calibration written out plainly, on its own 2048-bin
  * histogram of |x| over [0, max|x|]: integer merges, remainder in the last
  * level, Q spread over P's non-empty bins. Returns the threshold (m + 0.5) * w.
+ * Bin 0 takes bin 1's count first, as in NVIDIA's pytorch-quantization
+ * (`bins[0] = bins[1]`): without that, a spike at 0 drives the textbook loop
+ * to its lowest candidates (see the dead-channel test).
  */
 function tensorRtEntropyThreshold(values: Float32Array, levels: number, bins = 2048): number {
   const width = maxAbs(values) / bins;
   const hist = new Float64Array(bins);
   for (const v of values) hist[Math.min(bins - 1, Math.floor(Math.abs(v) / width))]++;
+  hist[0] = hist[1];
   let bestI = levels;
   let bestDivergence = Infinity;
   for (let i = levels; i <= bins; i++) {
@@ -267,6 +271,46 @@ describe('range methods', function () {
       expect(l / maxAbs(laplace)).to.be.below(0.85 * (g / maxAbs(gaussian)));
       expect(l / lStd).to.be.above(g / gStd);
     }
+  });
+
+  describe('on peaked activations with a spike at 0 (dead channels, ReLU zeros)', () => {
+    // Shaped like the activations of our face models: a narrow body, a long
+    // tail, a few outliers, and 40% of the values in dead channels (~1e-30)
+    // or exact zeros. That spike once drove the threshold to the smallest
+    // candidates: 0.74 where TensorRT's choice is 1.37.
+    let body: Float32Array;
+    let withDead: Float32Array;
+
+    before(() => {
+      const rng = new Rng('activations');
+      body = Float32Array.from({ length: 600_000 }, () => {
+        if (rng.next() < 0.7) return rng.normal(0, 0.05);
+        const u = rng.next() - 0.5;
+        return -Math.sign(u) * Math.log(1 - 2 * Math.abs(u)) * 0.15;
+      });
+      for (let k = 0; k < 10; k++) body[k * 59_999] = k % 2 ? 2 : -2;
+      withDead = new Float32Array(1_000_000);
+      withDead.set(body);
+      for (let i = body.length; i < withDead.length; i++) withDead[i] = i % 2 ? 0 : rng.normal(0, 1e-30);
+    });
+
+    it('entropy at 8 bits: near the TensorRT reference, well above the lowest candidate, inside minmax', () => {
+      const stats = observed(withDead);
+      const { max } = computeRange('entropy', stats, { bits: 8, symmetric: true });
+      const reference = tensorRtEntropyThreshold(withDead, 128);
+      const lowestCandidate = 128 * stats.histogram.binWidth;
+      console.log(`      entropy 8 bits: ${max.toFixed(4)}, TensorRT reference ${reference.toFixed(4)}, lowest candidate ${lowestCandidate}`);
+      expect(relativeError(max, reference)).to.be.below(0.25);
+      expect(max).to.be.above(2 * lowestCandidate);
+      expect(max).to.be.below(maxAbs(withDead));
+    });
+
+    it('entropy ignores the spike: the same range with or without the dead channels', () => {
+      for (const symmetric of [true, false]) {
+        const options = { bits: 8, symmetric };
+        expect(computeRange('entropy', observed(withDead), options)).to.deep.equal(computeRange('entropy', observed(body), options));
+      }
+    });
   });
 
   it('on uniform data the percentile range is the data range', () => {

@@ -41,7 +41,8 @@ export function computeRange(method: RangeMethod, stats: RangeStatistics, option
   if (h.count === 0) throw new Error(`computeRange(${method}): no finite value was observed, there is nothing to calibrate from`);
   switch (method) {
     case 'minmax':
-      return validRange({ min: h.min, max: h.max }, bits, symmetric);
+      // The running extremes are exact even when the histogram saw a subsample.
+      return validRange(stats.minmax.batches ? { min: stats.minmax.min, max: stats.minmax.max } : { min: h.min, max: h.max }, bits, symmetric);
     case 'moving-average':
       if (stats.minmax.batches === 0) throw new Error('computeRange(moving-average): no batch was observed');
       return validRange({ min: stats.minmax.movingMin, max: stats.minmax.movingMax }, bits, symmetric);

@@ -25,9 +25,15 @@ export class TensorStatistics {
     return new TensorStatistics(new StreamingHistogram(options.maxBins), new RunningMinMax(options.momentum));
   }
 
-  observe(values: Float32Array): void {
+  /**
+   * `extremes`, when given, are the exact min and max of a tensor of which
+   * `values` is only a subsample: min/max stay exact, the histogram (for the
+   * percentile, entropy and mse methods) is built from the subsample.
+   */
+  observe(values: Float32Array, extremes?: { min: number; max: number }): void {
     const batch = this.histogram.add(values);
-    if (batch) this.minmax.observeBatch(batch.min, batch.max);
+    const range = extremes ?? batch;
+    if (range) this.minmax.observeBatch(range.min, range.max);
   }
 
   /** Folds other in; for the moving average, other's batches count as coming after this one's. */
