@@ -12,7 +12,7 @@ import { UserError } from '../compiler/errors.ts';
 import type { Pass } from '../compiler/pass-manager/pass.ts';
 import type { CalibrationCache } from '../runtime/calibration/calibration-cache.ts';
 import { TensorStatistics } from '../runtime/calibration/tensor-statistics.ts';
-import { CALIBRATION_ARTIFACT } from './quantize/activation-ranges.ts';
+import { CALIBRATION_ARTIFACT, forgetComputedRanges } from './quantize/activation-ranges.ts';
 import { floatActivations } from './quantize/float-activations.ts';
 
 export const calibratePass: Pass = {
@@ -36,6 +36,7 @@ export const calibratePass: Pass = {
       samples++;
     }, { subsample: true });
     ctx.artifacts.set(CALIBRATION_ARTIFACT, { tensors: stats, samples });
+    forgetComputedRanges(ctx);
     ctx.count('samples', samples);
     ctx.count('tensors', stats.size);
     return false;

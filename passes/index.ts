@@ -1,6 +1,7 @@
 // The built-in passes and pipelines. Plugins register into the same registry.
 
 import { PassRegistry } from '../compiler/pass-manager/registry.ts';
+import { biasCorrectPass } from './bias-correct.ts';
 import { calibratePass } from './calibrate.ts';
 import { eliminateDeadPass } from './eliminate-dead.ts';
 import { eliminateIdentityPass } from './eliminate-identity.ts';
@@ -38,6 +39,7 @@ export function builtinRegistry(): PassRegistry {
     inferShapesPass,
     calibratePass,
     insertQdqPass,
+    biasCorrectPass,
   ]) {
     registry.register(pass);
   }

@@ -33,13 +33,29 @@ import { QuantizationPlan, planQuantization } from './quantize/quantization-plan
 
 export const QUANTIZATION_OPTION = 'quantization';
 export const QUANTIZATION_SUMMARY_ARTIFACT = 'quantization-summary';
+/**
+ * Map<weight name, ChosenWeightCodes>: codes a rounding pass (round-weights)
+ * chose instead of round-to-nearest. Used when bit width and axis match.
+ */
+export const WEIGHT_CODES_ARTIFACT = 'weight-codes';
+
+export interface ChosenWeightCodes {
+  codes: Int32Array;
+  params: QuantParams;
+  axis: number | null;
+  bits: number;
+}
 export type { QuantizationSummary };
+
+export function quantizationConfigOf(ctx: PassContext): QuantizationConfig {
+  return { ...DEFAULT_QUANTIZATION, ...((ctx.options.get(QUANTIZATION_OPTION) as Partial<QuantizationConfig>) ?? {}) };
+}
 
 export const insertQdqPass: Pass = {
   name: 'insert-qdq',
   description: 'quantize weights to integer initializers + DequantizeLinear and activations with QuantizeLinear/DequantizeLinear pairs',
   run(model, ctx) {
-    const config: QuantizationConfig = { ...DEFAULT_QUANTIZATION, ...((ctx.options.get(QUANTIZATION_OPTION) as Partial<QuantizationConfig>) ?? {}) };
+    const config = quantizationConfigOf(ctx);
     const plan = planQuantization(model, config);
     const summary: QuantizationSummary = { layers: [], activationTensors: {}, floatOps: Object.fromEntries(plan.floatOps), opset: model.opsetVersion() };
     ctx.artifacts.set(QUANTIZATION_SUMMARY_ARTIFACT, summary);
@@ -65,8 +81,9 @@ export const insertQdqPass: Pass = {
 
     // Weights first: bias scales need the input's activation scale.
     const quantizedWeights = new Map<Value, Value>();
+    const chosen = (ctx.artifacts.get(WEIGHT_CODES_ARTIFACT) as Map<string, ChosenWeightCodes> | undefined) ?? new Map();
     for (const [node, { role, settings }] of plan.nodes) {
-      if (role === 'weighted') summary.layers.push(quantizeWeights(model, node, settings.weightBits, settings.perChannel, config, activationParams, quantizedWeights, plan));
+      if (role === 'weighted') summary.layers.push(quantizeWeights(model, node, settings.weightBits, settings.perChannel, config, activationParams, quantizedWeights, plan, chosen));
     }
     for (const [constant, bits] of plan.constants) quantizeConstantOperand(model, constant, bits, config);
     if (config.quantizePReluSlope) quantizePReluSlopes(model, config, plan);
@@ -103,21 +120,30 @@ function weightScheme(bits: number, perChannel: boolean, config: QuantizationCon
   return { bits, symmetric: config.symmetricWeights, signed: config.symmetricWeights, perChannel };
 }
 
-function quantizeWeights(model: Model, node: Node, bits: number, perChannel: boolean, config: QuantizationConfig, activations: Map<Value, ActivationParams>, done: Map<Value, Value>, plan: QuantizationPlan): QuantizedLayer {
+/** The stored bit width, container and axis a weight of `node` gets. */
+export function weightLayout(model: Model, node: Node, bits: number, perChannel: boolean, config: QuantizationConfig): { stored: number; scheme: QuantScheme; container: DataType; axis: number | null } {
+  const stored = config.weightOnly ? bits : effectiveWeightBits(bits, config);
+  const scheme = weightScheme(stored, perChannel, config);
+  // The opset insert-qdq will raise the model to, when this is asked before it runs.
+  const opset = config.packInt4 ? SUB_BYTE_AND_16BIT_OPSET : Math.max(model.opsetVersion(), PER_AXIS_OPSET);
+  const container = containerFor(stored, scheme.signed, opset, config.packInt4);
+  const axis = perChannel ? weightChannelAxis(node, node.input(1)!.constValue!.dims.length) : null;
+  return { stored, scheme, container, axis };
+}
+
+function quantizeWeights(model: Model, node: Node, bits: number, perChannel: boolean, config: QuantizationConfig, activations: Map<Value, ActivationParams>, done: Map<Value, Value>, plan: QuantizationPlan, chosen: Map<string, ChosenWeightCodes>): QuantizedLayer {
   const g = model.graph;
   const w = node.input(1)!;
   const t = w.constValue!;
-  const stored = config.weightOnly ? bits : effectiveWeightBits(bits, config);
-  const scheme = weightScheme(stored, perChannel, config);
-  const container = containerFor(stored, scheme.signed, model.opsetVersion(), config.packInt4);
-  const axis = perChannel ? weightChannelAxis(node, t.dims.length) : null;
+  const { stored, scheme, container, axis } = weightLayout(model, node, bits, perChannel, config);
   let params: QuantParams;
   const key = done.get(w);
   if (key && key.producer?.opType === 'DequantizeLinear') {
     node.replaceInput(1, key);
     params = paramsOfDq(key.producer);
   } else {
-    const q = quantizeWeight(t.toFloat32(), t.dims, axis, scheme, container);
+    const given = chosen.get(w.name);
+    const q = given && given.bits === stored && given.axis === axis && given.params.container === container ? given : quantizeWeight(t.toFloat32(), t.dims, axis, scheme, container);
     params = q.params;
     const dq = emitWeightDq(g, node, 1, q.codes, t.dims, params, axis, w.name);
     done.set(w, dq);

@@ -2,10 +2,10 @@
 //
 // GPTQ factors one cols x cols matrix per layer, up to 4608 x 4608 for a
 // 3x3 conv over 512 channels: n^3 / 6 = 1.6e10 multiply-adds. ml-matrix's
-// CholeskyDecomposition is the textbook unblocked loop through get/set and
-// would take most of a minute there; this right-looking blocked variant
-// spends almost all its time in addABt (the trailing update), which keeps
-// the arithmetic in cache-resident dot products and splits across threads.
+// CholeskyDecomposition is the textbook unblocked loop through get/set:
+// 3.6 s at n = 2048 on this machine, so ~40 s at 4608. This right-looking
+// blocked variant spends almost all its time in addABt (the trailing
+// update): cache-resident dot products, split across threads.
 
 import { dot } from './gptq-gemm.ts';
 import { addABtInParallel, sharedFloat64Array } from './gptq-gemm-pool.ts';

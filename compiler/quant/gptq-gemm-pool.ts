@@ -4,21 +4,23 @@
 // and the bands handed to helper threads, the calling thread taking one.
 //
 // The operands must live in SharedArrayBuffers (sharedFloat64Array) for a
-// helper to write into them; anything else, small products, or helpers that
-// failed to start, run in the calling thread. Band edges fall on multiples
-// of 4 so every entry of C goes through the same kernel path as in one
-// thread: the result does not depend on the number of threads, bit for bit.
+// helper to write into them; anything else, small products, and the time
+// before the helpers have started (~0.1 s after the first large product)
+// run in the calling thread alone. Band edges fall on multiples of 4, so
+// every entry of C goes through the same kernel path as in one thread: the
+// result does not depend on the number of threads, bit for bit.
 //
-// The calling thread blocks in Atomics.wait until the helpers are done:
-// callers are synchronous numeric code, and helpers need nothing from the
-// caller's event loop (they even start while it is blocked).
+// The calling thread blocks in Atomics.wait until its helpers are done:
+// callers are synchronous numeric code, and a helper needs nothing from the
+// caller's event loop. It only waits on helpers that announced themselves
+// ready, so a helper that never starts costs speed, never a hang.
 
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { addABt, type ABtUpdate } from './gptq-gemm.ts';
 
-/** Values of a helper's signal word (Int32Array of length 1). */
-export const HelperSignal = { idle: 0, done: 1, bootFailed: 2, taskFailed: 3 } as const;
+/** States of a helper, in its signal word (Int32Array of length 1) shared with the caller. */
+export const HelperSignal = { starting: 0, ready: 1, busy: 2, bootFailed: 3, taskFailed: 4 } as const;
 
 export interface HelperTask {
   updates: ABtUpdate[];
@@ -40,57 +42,42 @@ export function sharedFloat64Array(length: number): Float64Array {
   return new Float64Array(new SharedArrayBuffer(length * Float64Array.BYTES_PER_ELEMENT));
 }
 
+/** Threads that a large product runs on now: the caller plus the helpers that are ready. */
+export function threadCount(): number {
+  return 1 + readyHelpers().length;
+}
+
 export function addABtInParallel(u: ABtUpdate): void {
   const multiplyAdds = (u.m * u.n * u.depth) / (u.lowerOnly ? 2 : 1);
   const shared = [u.a, u.b, u.c].every((x) => x.buffer instanceof SharedArrayBuffer);
-  const pool = multiplyAdds >= MIN_PARALLEL_MULTIPLY_ADDS && shared ? liveHelpers() : [];
+  const pool = multiplyAdds >= MIN_PARALLEL_MULTIPLY_ADDS && shared ? readyHelpers() : [];
   const edges = bandEdges(u.m, pool.length + 1, u.lowerOnly);
   pool.forEach((helper, k) => {
+    Atomics.store(helper.signal, 0, HelperSignal.busy);
     const task: HelperTask = { updates: bandUpdates(u, edges[k + 1], edges[k + 2]), signal: helper.signal };
     helper.worker.postMessage(task);
   });
   for (const band of bandUpdates(u, edges[0], edges[1])) addABt(band);
-  pool.forEach((helper, k) => {
-    const status = awaitHelper(helper);
-    if (status === HelperSignal.taskFailed) throw new Error('addABtInParallel: a helper thread failed on its band');
-    if (status === HelperSignal.bootFailed) {
-      // It never read the task: nothing of its band was written yet.
-      for (const band of bandUpdates(u, edges[k + 1], edges[k + 2])) addABt(band);
-    } else {
-      Atomics.store(helper.signal, 0, HelperSignal.idle);
-    }
-  });
-}
-
-function awaitHelper({ worker, signal }: Helper): number {
-  while (Atomics.load(signal, 0) === HelperSignal.idle) {
-    // A thread whose boot script did not even load dies without a word.
-    if (Atomics.wait(signal, 0, HelperSignal.idle, 50) === 'timed-out' && worker.threadId === -1) {
-      Atomics.store(signal, 0, HelperSignal.bootFailed);
-    }
+  for (const { signal } of pool) {
+    while (Atomics.load(signal, 0) === HelperSignal.busy) Atomics.wait(signal, 0, HelperSignal.busy);
+    if (Atomics.load(signal, 0) === HelperSignal.taskFailed) throw new Error('addABtInParallel: a helper thread failed on its band');
   }
-  return Atomics.load(signal, 0);
 }
 
-/** Threads that large products run on: the caller plus the helpers that started. */
-export function threadCount(): number {
-  return 1 + liveHelpers().length;
-}
-
-function liveHelpers(): Helper[] {
+function readyHelpers(): Helper[] {
   helpers ??= startHelpers();
   helpers = helpers.filter((h) => Atomics.load(h.signal, 0) !== HelperSignal.bootFailed);
-  return helpers;
+  return helpers.filter((h) => Atomics.load(h.signal, 0) === HelperSignal.ready);
 }
 
 function startHelpers(): Helper[] {
   const count = Math.min(availableParallelism() - 1, MAX_HELPERS);
-  const boot = new URL('./gptq-missing.js', import.meta.url);
+  const boot = new URL('./gptq-gemm-worker-boot.js', import.meta.url);
   return Array.from({ length: count }, () => {
     const signal = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
-    const worker = new Worker(boot, { workerData: { signal: signal.buffer, bootFailed: HelperSignal.bootFailed } });
-    // Idle helpers must not keep the process alive; a failed start is
-    // handled through the signal, not as an uncaught 'error' event.
+    const worker = new Worker(boot, { workerData: { signal, bootFailed: HelperSignal.bootFailed } });
+    // Idle helpers must not keep the process alive, and one that fails to
+    // start is simply never ready: no uncaught 'error' event for it.
     worker.unref();
     worker.on('error', () => {});
     return { worker, signal };

@@ -44,7 +44,10 @@ describe('addABt', () => {
     }
   });
 
-  it('gives the same bits on helper threads as in one thread', () => {
+  it('gives the same bits on helper threads as in one thread', async () => {
+    const threads = Math.min(availableParallelism(), 8);
+    for (let waited = 0; threadCount() < threads && waited < 10000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(threadCount(), 'helper threads started').to.equal(threads);
     // Sizes above the parallel threshold and not multiples of 4.
     for (const [m, n, depth, lowerOnly] of [[402, 402, 64, true], [150, 231, 130, false]] as const) {
       const serial = product(m, n, depth, lowerOnly, (length) => new Float64Array(length), 2);
@@ -53,7 +56,5 @@ describe('addABt', () => {
       addABtInParallel(parallel);
       expect(parallel.c).to.deep.equal(serial.c);
     }
-    // The helpers did take part: a failed start would have been seen by now.
-    console.log('threads', threadCount());
   });
 });

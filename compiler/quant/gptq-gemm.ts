@@ -5,9 +5,10 @@
 // of the blocked Cholesky (also symmetric), and GPTQ's lazy batch update of
 // the not-yet-quantized columns (a general product).
 //
-// ml-matrix reads element by element through get/set, about 10x slower than
-// this on the same machine. Here a 4x4 block of C is kept in sixteen locals,
-// so each step of the inner loop does 8 loads for 16 multiply-adds.
+// ml-matrix's mmul runs at ~0.5 G multiply-adds per second on this machine,
+// this kernel at ~2.3 (one thread): a 4x4 block of C is kept in sixteen
+// locals, so each step of the inner loop does 8 loads for 16 multiply-adds.
+// (3x3 and 4x2 blocks measured the same; scalar JS has no more to give.)
 
 export interface ABtUpdate {
   /** m x depth, row-major, contiguous. */

@@ -64,15 +64,17 @@ function outputError(w: Float64Array, q: Float64Array, x: Float64Array, rows: nu
   return total;
 }
 
-// Paper Algorithm 1 as printed, unblocked, with the reference code's dead-input
-// handling and damping: H^-1 and its upper Cholesky factor from ml-matrix.
+// Paper Algorithm 1 as printed, unblocked: H^-1 and its upper Cholesky
+// factor from ml-matrix. Dead inputs zeroed as in the reference code, given
+// the mean live H_ii; damping relative to that mean.
 function paperAlgorithm1(w: Float64Array, h: Float64Array, grid: QuantGrid, dampPercent: number, actOrder: boolean) {
   const rows = grid.scale.length, cols = w.length / rows;
   const dead = Array.from({ length: cols }, (_, i) => h[i * cols + i] === 0);
-  const diag = (i: number) => (dead[i] ? 1 : h[i * cols + i]);
+  const liveDiagonal = Array.from({ length: cols }, (_, i) => h[i * cols + i]).filter((_, i) => !dead[i]);
+  const meanDiag = liveDiagonal.reduce((s, v) => s + v, 0) / liveDiagonal.length;
+  const diag = (i: number) => (dead[i] ? meanDiag : h[i * cols + i]);
   const perm = Array.from({ length: cols }, (_, i) => i);
   if (actOrder) perm.sort((a, b) => (dead[b] ? -Infinity : diag(b)) - (dead[a] ? -Infinity : diag(a)) || a - b);
-  const meanDiag = perm.reduce((s, i) => s + diag(i), 0) / cols;
   const hp = new Matrix(cols, cols);
   for (let a = 0; a < cols; a++) {
     for (let b = 0; b < cols; b++) {
@@ -106,10 +108,17 @@ function problem(seed: number, rows: number, cols: number, samples: number): Pro
   return { w, x, h: gram(x, samples, cols), rows, cols, samples };
 }
 
+// The same problem with some input features never nonzero.
+function withDeadInputs(p: Problem, dead: number[]): Problem {
+  const x = p.x.slice();
+  for (let s = 0; s < p.samples; s++) for (const c of dead) x[s * p.cols + c] = 0;
+  return { ...p, x, h: gram(x, p.samples, p.cols) };
+}
+
 describe('gptqQuantize', () => {
   it('gives the codes of the paper\'s Algorithm 1 (H^-1, upper Cholesky, per-column updates)', () => {
     for (const actOrder of [false, true]) {
-      const { w, h, rows } = problem(11, 6, 40, 120);
+      const { w, h, rows } = withDeadInputs(problem(11, 6, 40, 120), [3, 17]);
       const grid = symmetricGrid(w, rows, 3);
       const ours = gptqQuantize(w, h, grid, { blockSize: 16, actOrder });
       const reference = paperAlgorithm1(w, h, grid, 0.01, actOrder);
@@ -159,6 +168,13 @@ describe('gptqQuantize', () => {
     }
   });
 
+  it('does not depend on the scale of H, dead inputs included', () => {
+    const { w, h, rows } = withDeadInputs(problem(10, 8, 30, 90), [2, 5]);
+    const grid = symmetricGrid(w, rows, 3);
+    const scaled = h.map((v) => v * 2 ** -10);
+    expect(gptqQuantize(w, scaled, grid).codes).to.deep.equal(gptqQuantize(w, h, grid).codes);
+  });
+
   it('does not depend on the block size beyond rounding noise', () => {
     const { w, h, rows } = problem(6, 12, 70, 200);
     const grid = symmetricGrid(w, rows, 3);
@@ -194,11 +210,8 @@ describe('gptqQuantize', () => {
   });
 
   it('rounds dead inputs (H_ii = 0) as zero weights and keeps improving on the live ones', () => {
-    const rows = 16, cols = 60, samples = 300;
-    const { w, x } = problem(7, rows, cols, samples);
     const deadColumns = [0, 13, 14, 59];
-    for (let s = 0; s < samples; s++) for (const c of deadColumns) x[s * cols + c] = 0;
-    const h = gram(x, samples, cols);
+    const { w, x, h, rows, cols, samples } = withDeadInputs(problem(7, 16, 60, 300), deadColumns);
     const grid = symmetricGrid(w, rows, 3);
     const result = gptqQuantize(w, h, grid, { actOrder: true });
     expect(result.stats.deadColumns).to.equal(deadColumns.length);

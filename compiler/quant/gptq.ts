@@ -31,7 +31,7 @@ import { addABtInParallel, sharedFloat64Array } from './gptq-gemm-pool.ts';
 import { checkGrid, nearestCode, roundToNearest, type QuantGrid, type RoundedWeights } from './gptq-grid.ts';
 
 export interface GptqOptions {
-  /** Damping lambda as a fraction of mean(diag H), added to diag H. Default 0.01. */
+  /** Damping lambda as a fraction of mean(diag H) over live inputs, added to diag H. Default 0.01. */
   dampPercent?: number;
   /** Columns per lazy batch update (paper step 2). Changes speed only. Default 128. */
   blockSize?: number;
@@ -44,7 +44,7 @@ export interface GptqStats {
   deadColumns: number;
   /** The lambda that was added to diag H in the factorization that succeeded. */
   damping: number;
-  /** damping / mean(diag H); dampPercent unless it had to be raised. */
+  /** damping / mean of the live diag H; dampPercent unless it had to be raised. */
   dampPercentUsed: number;
   /** How many times damping was multiplied by 10 because H + lambda I was not positive definite. */
   dampingIncreases: number;
@@ -111,7 +111,7 @@ function findDeadInputs(hessian: Float64Array, cols: number): Uint8Array {
   return dead;
 }
 
-// Paper §4 ("act-order" in the reference code): features with the largest
+// "act-order", from the authors' reference code: features with the largest
 // activations are rounded first, while many columns remain to absorb their
 // error. Dead columns carry no information and go last.
 function decreasingCurvatureOrder(hessian: Float64Array, dead: Uint8Array, cols: number): Int32Array {
@@ -136,17 +136,22 @@ interface HessianFactor {
 
 // H + lambda I, with lambda raised tenfold while the Cholesky factorization
 // fails (rank-deficient H plus rounding, or an H that is not PSD at all).
-// Dead inputs get H_ii = 1 and no coupling, so they cannot break it (paper
-// reference code: H[dead, dead] = 1, W[:, dead] = 0).
+// Dead inputs are decoupled from the rest and given the mean live H_ii, so
+// they cannot break it and change nothing else. (The reference code sets
+// them to 1, which makes lambda, and so the result, depend on H's scale.)
 function factorDampedHessian(hessian: Float64Array, n: number, dead: Uint8Array, order: Int32Array, dampPercent: number): HessianFactor | null {
-  let diagonalSum = 0;
-  for (let i = 0; i < n; i++) diagonalSum += dead[i] ? 1 : hessian[i * n + i];
-  const meanDiagonal = diagonalSum / n;
+  let liveSum = 0, live = 0;
+  for (let i = 0; i < n; i++) {
+    if (dead[i]) continue;
+    liveSum += hessian[i * n + i];
+    live++;
+  }
+  const meanDiagonal = live > 0 ? liveSum / live : 1;
   const work = sharedFloat64Array(n * n);
   for (let increases = 0; increases <= MAX_DAMPING_INCREASES; increases++) {
     const fraction = increases === 0 ? dampPercent : Math.max(dampPercent, MIN_RETRY_DAMP_PERCENT) * 10 ** increases;
     const damping = fraction * meanDiagonal;
-    fillReversedDampedHessian(hessian, n, dead, order, damping, work);
+    fillReversedDampedHessian(hessian, n, dead, order, meanDiagonal, damping, work);
     if (choleskyLowerInPlace(work, n)) {
       return { ...propagationFromReversedFactor(work, n), damping, dampPercent: fraction, dampingIncreases: increases };
     }
@@ -155,7 +160,10 @@ function factorDampedHessian(hessian: Float64Array, n: number, dead: Uint8Array,
 }
 
 // Lower triangle of J P^T (H + lambda I) P J, P the processing order.
-function fillReversedDampedHessian(hessian: Float64Array, n: number, dead: Uint8Array, order: Int32Array, damping: number, work: Float64Array): void {
+function fillReversedDampedHessian(
+  hessian: Float64Array, n: number, dead: Uint8Array, order: Int32Array,
+  deadDiagonal: number, damping: number, work: Float64Array,
+): void {
   for (let a = 0; a < n; a++) {
     const colA = order[n - 1 - a];
     const rowH = colA * n;
@@ -163,7 +171,7 @@ function fillReversedDampedHessian(hessian: Float64Array, n: number, dead: Uint8
       const colB = order[n - 1 - b];
       work[a * n + b] = dead[colA] || dead[colB] ? 0 : hessian[rowH + colB];
     }
-    work[a * n + a] = (dead[colA] ? 1 : hessian[rowH + colA]) + damping;
+    work[a * n + a] = (dead[colA] ? deadDiagonal : hessian[rowH + colA]) + damping;
   }
 }
 

@@ -53,7 +53,11 @@ export interface ConvPatches {
   colsPerGroup: number;
 }
 
-/** @param shape of `input`, NCHW. */
+/**
+ * @param shape of `input`, NCHW.
+ * The result holds positions x C*kH*kW floats in all: feed a large map an
+ * image or a few at a time.
+ */
 export function convPatches(
   input: Float32Array,
   shape: readonly [number, number, number, number],

@@ -18,11 +18,33 @@ export interface RangeMethodOption {
   percentile?: number;
 }
 
+/** Ranges already computed from statistics, by `${tensor}@${bits}${symmetric}`: passes that re-quantize clones ask many times. */
+const MEMO_ARTIFACT = 'activation-range-memo';
+
+/** Statistics changed (a new calibration): ranges computed from the old ones are stale. */
+export function forgetComputedRanges(ctx: PassContext): void {
+  ctx.artifacts.delete(MEMO_ARTIFACT);
+}
+
+/** The memo of computed ranges (created on first use), shared by clones of the context. */
+export function rangeMemo(ctx: PassContext): Map<string, QuantizationRange> {
+  let memo = ctx.artifacts.get(MEMO_ARTIFACT) as Map<string, QuantizationRange> | undefined;
+  if (!memo) ctx.artifacts.set(MEMO_ARTIFACT, (memo = new Map()));
+  return memo;
+}
+
 export function activationRange(ctx: PassContext, tensor: string, bits: number, symmetric: boolean): QuantizationRange | null {
   const fixed = (ctx.artifacts.get(RANGES_ARTIFACT) as Map<string, QuantizationRange> | undefined)?.get(tensor);
   if (fixed) return fixed;
   const stats = (ctx.artifacts.get(CALIBRATION_ARTIFACT) as CalibrationCache | undefined)?.tensors.get(tensor);
   if (!stats) return null;
-  const option = (ctx.options.get(RANGE_METHOD_OPTION) as RangeMethodOption | undefined) ?? { method: 'minmax' };
-  return computeRange(option.method, stats, { bits, symmetric, percentile: option.percentile ?? DEFAULT_PERCENTILE });
+  const memo = rangeMemo(ctx);
+  const key = `${tensor}@${bits}${symmetric ? 's' : 'a'}`;
+  let range = memo.get(key);
+  if (!range) {
+    const option = (ctx.options.get(RANGE_METHOD_OPTION) as RangeMethodOption | undefined) ?? { method: 'minmax' };
+    range = computeRange(option.method, stats, { bits, symmetric, percentile: option.percentile ?? DEFAULT_PERCENTILE });
+    memo.set(key, range);
+  }
+  return range;
 }
