@@ -4,6 +4,7 @@ import { PassRegistry } from '../compiler/pass-manager/registry.ts';
 import { biasCorrectPass } from './bias-correct.ts';
 import { calibratePass } from './calibrate.ts';
 import { eliminateDeadPass } from './eliminate-dead.ts';
+import { equalizePass } from './equalize.ts';
 import { eliminateIdentityPass } from './eliminate-identity.ts';
 import { foldBatchNormPass } from './fold-batchnorm.ts';
 import { foldConstantsPass } from './fold-constants.ts';
@@ -12,6 +13,7 @@ import { inferShapesPass } from './infer-shapes.ts';
 import { insertQdqPass } from './insert-qdq.ts';
 import { liftConstantsPass } from './lift-constants.ts';
 import { liftInitializerInputsPass } from './lift-initializer-inputs.ts';
+import { roundWeightsPass } from './round-weights.ts';
 
 export const CLEANUP_PIPELINE = [
   'lift-constants',
@@ -40,6 +42,8 @@ export function builtinRegistry(): PassRegistry {
     calibratePass,
     insertQdqPass,
     biasCorrectPass,
+    roundWeightsPass,
+    equalizePass,
   ]) {
     registry.register(pass);
   }

@@ -16,6 +16,7 @@ export interface QuantizationArgs {
   'keep-first-last-8bit'?: boolean;
   'quantize-prelu'?: boolean;
   int4?: boolean;
+  'fuse-prelu'?: boolean;
   exclude?: string[];
   config?: string;
 }
@@ -34,6 +35,7 @@ export function withQuantizationOptions<T>(y: Argv<T>): Argv<T & QuantizationArg
     .option('keep-first-last-8bit', { type: 'boolean', group: g, describe: 'keep the first and last weighted layer at 8 bits' })
     .option('quantize-prelu', { type: 'boolean', group: g, describe: 'quantize PRelu slopes with the activation bits, as QuantFace does' })
     .option('int4', { type: 'boolean', group: g, describe: 'store weights of 4 bits or fewer as packed int4 (raises the opset to 21)' })
+    .option('fuse-prelu', { type: 'boolean', group: g, describe: 'quantize Conv+PRelu as one block (one rounding, not two): more accurate, that Conv runs in float' })
     .option('exclude', { type: 'string', array: true, group: g, describe: 'keep in float: node name, op type or /regex/ (repeatable)' })
     .option('config', { type: 'string', group: g, describe: 'JSON quantization config with per-layer overrides (schemas/quantization-config.schema.json)' }) as Argv<T & QuantizationArgs>;
 }
@@ -62,6 +64,7 @@ export function quantizationConfig(args: QuantizationArgs): Partial<Quantization
   if (args['keep-first-last-8bit'] !== undefined) config.keepFirstLast8Bit = args['keep-first-last-8bit'];
   if (args['quantize-prelu'] !== undefined) config.quantizePReluSlope = args['quantize-prelu'];
   if (args.int4 !== undefined) config.packInt4 = args.int4;
+  if (args['fuse-prelu'] !== undefined) config.fusePRelu = args['fuse-prelu'];
   if (args.exclude?.length) config.exclude = [...(config.exclude ?? []), ...args.exclude];
   return config;
 }

@@ -43,7 +43,8 @@ export function planQuantization(model: Model, config: QuantizationConfig): Quan
   for (const node of order) {
     const standard = node.domain === '' || node.domain === 'ai.onnx';
     const settings = layerSettings(node, config, firstOrLast.has(node));
-    const role = standard && quantizable.has(node.opType) ? roleOf(node, plan) : null;
+    const fusedPRelu = config.fusePRelu && node.opType === 'PRelu';
+    const role = standard && (quantizable.has(node.opType) || fusedPRelu) ? roleOf(node, plan, config) : null;
     if (!role || !settings.quantized) {
       const key = role ? `${node.opType} (excluded)` : node.opType;
       if (!['QuantizeLinear', 'DequantizeLinear', 'Constant'].includes(node.opType)) plan.floatOps.set(key, (plan.floatOps.get(key) ?? 0) + 1);
@@ -53,6 +54,8 @@ export function planQuantization(model: Model, config: QuantizationConfig): Quan
     plan.nodes.set(node, { role, settings });
     // Conv -> Relu: onnxruntime folds the Relu into the integer Conv when the
     // Relu's output quantization clips at zero, so the Conv output needs no Q/DQ.
+    // With fusePRelu, Conv -> PRelu is treated the same way: one rounding after
+    // the PRelu instead of two (onnxruntime then runs that Conv in float).
     if (role === 'fused-activation') {
       const x = node.input(0)!;
       const producer = x.producer && plan.nodes.get(x.producer);
@@ -88,7 +91,7 @@ export function planQuantization(model: Model, config: QuantizationConfig): Quan
   return plan;
 }
 
-function roleOf(node: Node, plan: QuantizationPlan): Role | null {
+function roleOf(node: Node, plan: QuantizationPlan, config: QuantizationConfig): Role | null {
   if (WEIGHTED_OPS.has(node.opType)) {
     if (hasConstantWeight(node)) return 'weighted';
     // MatMul of two activations has an integer kernel too (QLinearMatMul).
@@ -98,7 +101,7 @@ function roleOf(node: Node, plan: QuantizationPlan): Role | null {
   const producer = node.input(0)?.producer;
   const inputQuantized = !!producer && plan.nodes.has(producer);
   if (PASS_THROUGH_OPS.has(node.opType)) return inputQuantized ? 'pass-through' : null;
-  if (FUSED_ACTIVATIONS.has(node.opType)) return inputQuantized ? 'fused-activation' : null;
+  if (FUSED_ACTIVATIONS.has(node.opType) || (config.fusePRelu && node.opType === 'PRelu')) return inputQuantized ? 'fused-activation' : null;
   return null;
 }
 
