@@ -13,7 +13,9 @@ import { inferShapesPass } from './infer-shapes.ts';
 import { insertQdqPass } from './insert-qdq.ts';
 import { liftConstantsPass } from './lift-constants.ts';
 import { liftInitializerInputsPass } from './lift-initializer-inputs.ts';
+import { mixedPrecisionPass, sensitivityPass } from './mixed-precision.ts';
 import { roundWeightsPass } from './round-weights.ts';
+import { searchRangesPass } from './search-ranges.ts';
 
 export const CLEANUP_PIPELINE = [
   'lift-constants',
@@ -44,6 +46,9 @@ export function builtinRegistry(): PassRegistry {
     biasCorrectPass,
     roundWeightsPass,
     equalizePass,
+    sensitivityPass,
+    mixedPrecisionPass,
+    searchRangesPass,
   ]) {
     registry.register(pass);
   }

@@ -28,7 +28,7 @@ import type { QuantizedLayer, QuantizationSummary } from '../compiler/quant/quan
 import { activationRange } from './quantize/activation-ranges.ts';
 import { ActivationParams, emitActivationQdq, emitWeightDq } from './quantize/emit-qdq.ts';
 import { biasInput, weightChannelAxis } from './quantize/op-support.ts';
-import { DEFAULT_QUANTIZATION, QuantizationConfig, effectiveWeightBits } from './quantize/quantization-config.ts';
+import { DEFAULT_QUANTIZATION, LayerOverride, QuantizationConfig, effectiveWeightBits } from './quantize/quantization-config.ts';
 import { QuantizationPlan, planQuantization } from './quantize/quantization-plan.ts';
 
 export const QUANTIZATION_OPTION = 'quantization';
@@ -47,8 +47,13 @@ export interface ChosenWeightCodes {
 }
 export type { QuantizationSummary };
 
+/** Per-layer overrides a pass chose (mixed-precision): applied after the user's. */
+export const LAYER_OVERRIDES_ARTIFACT = 'layer-overrides';
+
 export function quantizationConfigOf(ctx: PassContext): QuantizationConfig {
-  return { ...DEFAULT_QUANTIZATION, ...((ctx.options.get(QUANTIZATION_OPTION) as Partial<QuantizationConfig>) ?? {}) };
+  const config = { ...DEFAULT_QUANTIZATION, ...((ctx.options.get(QUANTIZATION_OPTION) as Partial<QuantizationConfig>) ?? {}) };
+  const chosen = ctx.artifacts.get(LAYER_OVERRIDES_ARTIFACT) as LayerOverride[] | undefined;
+  return chosen ? { ...config, layers: [...config.layers, ...chosen] } : config;
 }
 
 export const insertQdqPass: Pass = {

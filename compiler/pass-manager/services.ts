@@ -22,7 +22,15 @@ export interface ObserveOptions {
   subsample?: boolean;
 }
 
+/** A session on a small model a pass built (a layer cut out of the model), fed directly. */
+export interface LocalSession {
+  run(inputs: Record<string, ObservedTensor>): Promise<Map<string, ObservedTensor>>;
+  release(): Promise<void>;
+}
+
 export interface ModelServices {
+  /** Opens a session on `model` (single-threaded: passes run many small ones). */
+  session(model: Model): Promise<LocalSession>;
   /**
    * Runs `model` on the input stream and calls `visit` once per sample with the
    * values of the named tensors (any tensor of the graph, not only outputs).

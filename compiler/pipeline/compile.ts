@@ -23,7 +23,7 @@ import { numericVerifier } from '../../runtime/evaluation/numeric-verifier.ts';
 
 /** Error-compensating passes, in the order they must run around calibration. */
 export const BEFORE_CALIBRATION = ['equalize'];
-export const AFTER_CALIBRATION = ['search-ranges', 'round-weights', 'bias-correct'];
+export const AFTER_CALIBRATION = ['sensitivity', 'mixed-precision', 'search-ranges', 'round-weights', 'bias-correct'];
 
 export interface CalibrationSettings {
   /** faces | gaussian | uniform | generator:G.onnx | images:DIR */

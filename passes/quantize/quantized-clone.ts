@@ -7,7 +7,7 @@ import { createLogger } from '../../compiler/logger.ts';
 import { loadModelFromBuffer } from '../../compiler/onnx/load.ts';
 import { serializeModel } from '../../compiler/onnx/save.ts';
 import type { PassContext } from '../../compiler/pass-manager/pass.ts';
-import { insertQdqPass, QUANTIZATION_OPTION } from '../insert-qdq.ts';
+import { insertQdqPass, LAYER_OVERRIDES_ARTIFACT, QUANTIZATION_OPTION } from '../insert-qdq.ts';
 import type { QuantizationConfig } from './quantization-config.ts';
 import { rangeMemo } from './activation-ranges.ts';
 
@@ -15,9 +15,14 @@ export function quantizedClone(model: Model, ctx: PassContext, config?: Partial<
   const clone = loadModelFromBuffer(serializeModel(model));
   rangeMemo(ctx);
   const options = new Map(ctx.options);
-  if (config) options.set(QUANTIZATION_OPTION, { ...((ctx.options.get(QUANTIZATION_OPTION) as object) ?? {}), ...config });
+  const artifacts = new Map(ctx.artifacts);
+  if (config) {
+    options.set(QUANTIZATION_OPTION, { ...((ctx.options.get(QUANTIZATION_OPTION) as object) ?? {}), ...config });
+    // The explicit config replaces overrides chosen earlier.
+    artifacts.delete(LAYER_OVERRIDES_ARTIFACT);
+  }
   // Own artifacts map (the clone's summary must not replace the real one), same range memo inside.
-  const cloneCtx: PassContext = { ...ctx, options, artifacts: new Map(ctx.artifacts), logger: createLogger('error'), decline() {}, count() {} };
+  const cloneCtx: PassContext = { ...ctx, options, artifacts, logger: createLogger('error'), decline() {}, count() {} };
   insertQdqPass.run(clone, cloneCtx);
   return clone;
 }

@@ -20,6 +20,7 @@ import { PipelineArgs, splitList, withPipelineOptions } from '../pipeline-option
 import { terminalProgress } from '../progress.ts';
 import { QuantizationArgs, quantizationConfig, withQuantizationOptions } from '../quantization-options.ts';
 import { buildCompileReport, writeReport } from '../../pipeline/compile-report.ts';
+import { MIXED_PRECISION_OPTION } from '../../../passes/mixed-precision.ts';
 
 interface Args extends InputArgs, QuantizationArgs, PipelineArgs {
   model: string;
@@ -30,6 +31,8 @@ interface Args extends InputArgs, QuantizationArgs, PipelineArgs {
   percentile?: number;
   'calibration-cache'?: string;
   optimize?: string[];
+  'size-budget'?: string;
+  'min-cosine'?: number;
   report?: string;
   evaluate: number;
   'external-data': boolean;
@@ -50,6 +53,8 @@ export const compileCommand: CommandModule<object, Args> = {
         .option('percentile', { type: 'number', group: 'Calibration:', describe: 'for --method percentile (default 99.99)' })
         .option('calibration-cache', { type: 'string', group: 'Calibration:', describe: 'statistics from `quantface calibrate` (no calibration run)' })
         .option('optimize', { type: 'string', array: true, describe: 'error-compensating passes: equalize, bias-correct, round-weights, search-ranges' })
+        .option('size-budget', { type: 'string', group: 'Mixed precision:', describe: 'keep weights (params x bits / 8) under this size, e.g. 0.9MB: layers that matter least go to the scheme\'s bits, the rest stay at 8' })
+        .option('min-cosine', { type: 'number', group: 'Mixed precision:', describe: 'lower as many layers to the scheme\'s bits as keep this held-out output cosine' })
         .option('report', { type: 'string', describe: 'write everything compile measured, per layer, as JSON' })
         .option('evaluate', { type: 'number', default: 16, describe: 'held-out samples for the accuracy figures in the summary/report (0: skip)' })
         .option('external-data', { type: 'boolean', default: false, describe: 'store tensors in OUTPUT.data beside the model' }),
@@ -69,13 +74,21 @@ export const compileCommand: CommandModule<object, Args> = {
       if (cache.model.sha256 !== sha) throw new UserError(`calibration cache '${args['calibration-cache']}' was made for another model (${cache.model.name})`);
       calibration.cache = cache;
     }
+    const optimize = splitList(args.optimize);
+    const passOptions = new Map<string, unknown>();
+    if (args['size-budget'] !== undefined || args['min-cosine'] !== undefined) {
+      if (args['min-cosine'] !== undefined && !(args['min-cosine'] > -1 && args['min-cosine'] <= 1)) throw new UserError('--min-cosine must be in (-1, 1]');
+      passOptions.set(MIXED_PRECISION_OPTION, { sizeBudgetBytes: args['size-budget'] !== undefined ? parseSize(args['size-budget']) : undefined, minCosine: args['min-cosine'] });
+      if (!optimize.includes('mixed-precision')) optimize.push('mixed-precision');
+    }
     const progress = terminalProgress();
     const t0 = performance.now();
     const result = await compileModel(model, {
       quantization,
       calibration,
       range: { method: args.method as RangeMethod, percentile: args.percentile },
-      optimize: splitList(args.optimize),
+      optimize,
+      passOptions,
       plugins: args.plugin,
       printIrAfter: new Set(splitList(args['print-ir-after'])),
       verify: args.verify,
@@ -133,4 +146,12 @@ function printSummary(args: Args, result: Awaited<ReturnType<typeof compileModel
   logger.info(lines.join('\n'));
   const float = Object.entries(s.floatOps);
   if (float.length) logger.warn(`these ops stay float (no integer kernel, or excluded): ${float.map(([op, n]) => `${op} x${n}`).join(', ')}`);
+}
+
+/** '0.9MB', '900KB', '1.2MiB', '500000' -> bytes. */
+export function parseSize(text: string): number {
+  const m = /^\s*([\d.]+)\s*(b|kb|kib|mb|mib|gb|gib)?\s*$/i.exec(text);
+  const units: Record<string, number> = { b: 1, kb: 1e3, kib: 1024, mb: 1e6, mib: 2 ** 20, gb: 1e9, gib: 2 ** 30 };
+  if (!m || !Number.isFinite(Number(m[1])) || Number(m[1]) <= 0) throw new UserError(`--size-budget takes a size like 0.9MB or 900KB, got '${text}'`);
+  return Number(m[1]) * units[(m[2] ?? 'b').toLowerCase()];
 }
