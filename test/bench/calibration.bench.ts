@@ -10,6 +10,7 @@
 // parts add up to more than the wall time.
 //
 //   node --import tsx test/bench/calibration.bench.ts
+//   (QUANTFACE_BENCH_SAMPLES=64 for a quicker look)
 
 import os from 'node:os';
 import path from 'node:path';
@@ -25,7 +26,7 @@ import { modelInput } from '../../runtime/model-runner.ts';
 import { createSession, ort, run } from '../../runtime/session.ts';
 import { FR_FEATURE } from '../fixtures/real-models.ts';
 
-const SAMPLES = 256;
+const SAMPLES = Number(process.env.QUANTFACE_BENCH_SAMPLES ?? 256);
 
 export interface CalibrationBenchResult {
   samples: number;

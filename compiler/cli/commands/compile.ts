@@ -52,7 +52,7 @@ export const compileCommand: CommandModule<object, Args> = {
         .option('method', { choices: RANGE_METHODS as unknown as string[], default: 'mse', group: 'Calibration:', describe: 'activation range method' })
         .option('percentile', { type: 'number', group: 'Calibration:', describe: 'for --method percentile (default 99.99)' })
         .option('calibration-cache', { type: 'string', group: 'Calibration:', describe: 'statistics from `quantface calibrate` (no calibration run)' })
-        .option('optimize', { type: 'string', array: true, describe: 'error-compensating passes: equalize, bias-correct, round-weights, search-ranges' })
+        .option('optimize', { type: 'string', array: true, default: ['bias-correct'], describe: 'error-compensating passes: equalize, search-ranges, round-weights, bias-correct, sensitivity (none: calibration only)' })
         .option('size-budget', { type: 'string', group: 'Mixed precision:', describe: 'keep weights (params x bits / 8) under this size, e.g. 0.9MB: layers that matter least go to the scheme\'s bits, the rest stay at 8' })
         .option('min-cosine', { type: 'number', group: 'Mixed precision:', describe: 'lower as many layers to the scheme\'s bits as keep this held-out output cosine' })
         .option('report', { type: 'string', describe: 'write everything compile measured, per layer, as JSON' })
@@ -74,7 +74,7 @@ export const compileCommand: CommandModule<object, Args> = {
       if (cache.model.sha256 !== sha) throw new UserError(`calibration cache '${args['calibration-cache']}' was made for another model (${cache.model.name})`);
       calibration.cache = cache;
     }
-    const optimize = splitList(args.optimize);
+    const optimize = splitList(args.optimize).filter((p) => p !== 'none');
     const passOptions = new Map<string, unknown>();
     if (args['size-budget'] !== undefined || args['min-cosine'] !== undefined) {
       if (args['min-cosine'] !== undefined && !(args['min-cosine'] > -1 && args['min-cosine'] <= 1)) throw new UserError('--min-cosine must be in (-1, 1]');
