@@ -27,9 +27,14 @@ export interface SaveResult {
   externalFile?: string;
 }
 
+/** The encoded model. A view on the encoder's own buffer (finish(true)): one copy of a large model fewer. */
 export function serializeModel(model: Model): Uint8Array {
-  const proto = modelToProto(model);
-  return ModelProto.encode(proto).finish();
+  return encode(modelToProto(model));
+}
+
+function encode(proto: Record<string, unknown>): Uint8Array {
+  const writer = ModelProto.encode(proto) as unknown as { finish(shared?: boolean): Uint8Array };
+  return writer.finish(true);
 }
 
 export function saveModel(model: Model, file: string, options: SaveOptions = {}): SaveResult {
@@ -69,7 +74,7 @@ export function saveModel(model: Model, file: string, options: SaveOptions = {})
     offset += raw.byteLength;
     return entries;
   };
-  const bytes = ModelProto.encode(modelToProto(model, writer)).finish();
+  const bytes = encode(modelToProto(model, writer));
   const dataFile = path.join(dir, location);
   if (path.resolve(dataFile) === sourcePathOf(model)) throw new UserError(`refusing to overwrite the input model with external data '${location}'`);
   writeAtomic(dataFile, chunks);
