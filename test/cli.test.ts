@@ -78,6 +78,14 @@ describe('quantface CLI', () => {
       expectOneLineError(quantface('optimize', copy, '-o', copy), /refusing to overwrite the input model/);
       expect(Buffer.compare(before, fs.readFileSync(copy))).to.equal(0);
     });
+    it('an external-data file that is missing', () => {
+      const ext = path.join(dir, 'ext');
+      fs.mkdirSync(ext, { recursive: true });
+      const r = quantface('optimize', OCR_CLS, '-o', path.join(ext, 'm.onnx'), '--passes', 'lift-constants', '--external-data');
+      expect(r.code, r.stderr).to.equal(0);
+      fs.rmSync(path.join(ext, 'm.onnx.data'));
+      expectOneLineError(quantface('inspect', path.join(ext, 'm.onnx')), /external data file 'm\.onnx\.data' of tensor .* cannot be read: no such file/);
+    });
     it('an unknown flag', () => expectOneLineError(quantface('inspect', FR_FEATURE, '--frobnicate'), /Unknown argument/));
   });
 });
