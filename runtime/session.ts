@@ -4,7 +4,6 @@
 import * as ort from 'onnxruntime-node';
 import type { Model } from '../compiler/ir/model.ts';
 import { serializeModel } from '../compiler/onnx/save.ts';
-import { DataType } from '../compiler/ir/data-type.ts';
 import { UserError } from '../compiler/errors.ts';
 
 export type Optimization = 'disabled' | 'basic' | 'extended' | 'all';
@@ -43,31 +42,6 @@ export async function run(session: ort.InferenceSession, feeds: Feeds, fetches?:
   } catch (e) {
     throw new UserError(`onnxruntime failed to run the model: ${firstLine((e as Error).message)}`);
   }
-}
-
-const ORT_TYPES: Partial<Record<DataType, ort.Tensor.Type>> = {
-  [DataType.FLOAT]: 'float32',
-  [DataType.UINT8]: 'uint8',
-  [DataType.INT8]: 'int8',
-  [DataType.UINT16]: 'uint16',
-  [DataType.INT16]: 'int16',
-  [DataType.INT32]: 'int32',
-  [DataType.INT64]: 'int64',
-  [DataType.BOOL]: 'bool',
-  [DataType.FLOAT16]: 'float16',
-  [DataType.DOUBLE]: 'float64',
-  [DataType.UINT32]: 'uint32',
-  [DataType.UINT64]: 'uint64',
-};
-
-export function ortType(type: DataType): ort.Tensor.Type {
-  const t = ORT_TYPES[type];
-  if (!t) throw new UserError(`onnxruntime-node cannot feed tensors of ONNX type ${type}`);
-  return t;
-}
-
-export function float32Tensor(data: Float32Array, dims: readonly number[]): ort.Tensor {
-  return new ort.Tensor('float32', data, dims as number[]);
 }
 
 function firstLine(s: string): string {

@@ -41,10 +41,6 @@ export function topologicalOrder(graph: Graph): Node[] {
   return order;
 }
 
-export function sortGraph(graph: Graph): void {
-  graph.nodes.reorder(topologicalOrder(graph));
-}
-
 class MinHeap<T> {
   private readonly items: T[] = [];
   constructor(private readonly less: (a: T, b: T) => number) {}

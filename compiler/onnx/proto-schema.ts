@@ -15,8 +15,6 @@ const root = protobuf.loadSync(schemaPath);
 
 export const ModelProto = root.lookupType('onnx.ModelProto');
 export const TensorProto = root.lookupType('onnx.TensorProto');
-export const GraphProto = root.lookupType('onnx.GraphProto');
-export const NodeProto = root.lookupType('onnx.NodeProto');
 
 /** A decoded message: fields by camelCase name, present fields as own properties. */
 export type ProtoMessage = Record<string, any>;

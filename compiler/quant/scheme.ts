@@ -145,14 +145,3 @@ export function forEachChannel(length: number, channels: number, inner: number, 
     }
   }
 }
-
-export function dequantizeCodes(codes: ArrayLike<number>, dims: readonly number[], axis: number | null, params: Pick<QuantParams, 'scale' | 'zeroPoint'>): Float32Array {
-  const channels = params.scale.length;
-  const inner = axis === null ? codes.length : dims.slice(axis + 1).reduce((a, b) => a * b, 1);
-  const outer = axis === null ? 1 : dims.slice(0, axis).reduce((a, b) => a * b, 1);
-  const out = new Float32Array(codes.length);
-  forEachChannel(codes.length, channels, inner, outer, (i, c) => {
-    out[i] = (codes[i] - params.zeroPoint[c]) * params.scale[c];
-  });
-  return out;
-}
