@@ -19,8 +19,7 @@
 import type { Model } from '../compiler/ir/model.ts';
 import type { Node } from '../compiler/ir/node.ts';
 import { topologicalOrder } from '../compiler/ir/topological-sort.ts';
-import type { Pass, PassContext } from '../compiler/pass-manager/pass.ts';
-import { UserError } from '../compiler/errors.ts';
+import { requireServices, type Pass, type PassContext } from '../compiler/pass-manager/pass.ts';
 import { quantizationConfigOf } from './insert-qdq.ts';
 import { planQuantization } from './quantize/quantization-plan.ts';
 import { quantizedClone } from './quantize/quantized-clone.ts';
@@ -36,9 +35,9 @@ export const biasCorrectPass: Pass = {
   name: 'bias-correct',
   description: 'fold the mean output error each quantized layer introduces (measured on calibration inputs) into its bias, in topological order',
   async run(model, ctx) {
-    if (!ctx.services) throw new UserError('bias-correct needs to run the model (use quantface compile)');
+    const services = requireServices(ctx, 'bias-correct');
     const settings = (ctx.options.get(BIAS_CORRECT_OPTION) as { samples?: number } | undefined) ?? {};
-    const samples = Math.min(settings.samples ?? DEFAULT_SAMPLES, ctx.services.sampleCount());
+    const samples = Math.min(settings.samples ?? DEFAULT_SAMPLES, services.sampleCount());
     const plan = planQuantization(model, quantizationConfigOf(ctx));
     const layers = [...plan.nodes].filter(([n, p]) => p.role === 'weighted' && channelsOf(n) !== null && n.output.name).map(([n]) => n);
     if (!layers.length) return false;

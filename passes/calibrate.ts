@@ -9,7 +9,7 @@
 // cover the model's tensors.
 
 import { UserError } from '../compiler/errors.ts';
-import type { Pass } from '../compiler/pass-manager/pass.ts';
+import { requireServices, type Pass } from '../compiler/pass-manager/pass.ts';
 import type { CalibrationCache } from '../runtime/calibration/calibration-cache.ts';
 import { TensorStatistics } from '../runtime/calibration/tensor-statistics.ts';
 import { CALIBRATION_ARTIFACT, forgetComputedRanges } from './quantize/activation-ranges.ts';
@@ -28,10 +28,10 @@ export const calibratePass: Pass = {
       ctx.count('cached-tensors', names.length);
       return false;
     }
-    if (!ctx.services) throw new UserError('calibrate needs to run the model, but no runtime was given (use quantface compile or calibrate)');
+    const services = requireServices(ctx, 'calibrate');
     const stats = new Map(names.map((n) => [n, TensorStatistics.create()]));
     let samples = 0;
-    await ctx.services.observe(model, names, (sample) => {
+    await services.observe(model, names, (sample) => {
       for (const [name, t] of sample) stats.get(name)!.observe(t.data, t.subsampled ? { min: t.min!, max: t.max! } : undefined);
       samples++;
     }, { subsample: true });

@@ -17,7 +17,7 @@
 
 import { UserError } from '../compiler/errors.ts';
 import type { Model } from '../compiler/ir/model.ts';
-import type { Pass, PassContext } from '../compiler/pass-manager/pass.ts';
+import { requireServices, type Pass, type PassContext } from '../compiler/pass-manager/pass.ts';
 import { LAYER_OVERRIDES_ARTIFACT, quantizationConfigOf } from './insert-qdq.ts';
 import { agreementOf, outputsOf, referenceOutputs } from './quantize/model-agreement.ts';
 import type { LayerOverride, QuantizationConfig } from './quantize/quantization-config.ts';
@@ -82,10 +82,10 @@ export const sensitivityPass: Pass = {
   name: 'sensitivity',
   description: 'per weighted layer, the output SQNR drop when only that layer goes to the low bit width (held-out synthetic inputs)',
   async run(model, ctx) {
-    if (!ctx.services) throw new UserError('sensitivity needs to run the model (use quantface compile)');
+    const services = requireServices(ctx, 'sensitivity');
     const base = quantizationConfigOf(ctx);
     const s = settingsOf(ctx);
-    const reference = await referenceOutputs(model, ctx, Math.min(s.samples, ctx.services.sampleCount('evaluation')));
+    const reference = await referenceOutputs(model, ctx, Math.min(s.samples, services.sampleCount('evaluation')));
     const allHigh = await measure(model, ctx, base, new Set(), reference);
     const table: LayerSensitivity[] = [];
     for (const layer of layersOf(model, base)) {

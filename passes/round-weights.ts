@@ -14,10 +14,9 @@
 // subsampled so a layer keeps about SAMPLES_PER_COLUMN patches per column.
 // Float weights stay as they are: the codes travel in the artifact.
 
-import { UserError } from '../compiler/errors.ts';
 import type { Model } from '../compiler/ir/model.ts';
 import type { Node } from '../compiler/ir/node.ts';
-import type { Pass } from '../compiler/pass-manager/pass.ts';
+import { requireServices, type Pass } from '../compiler/pass-manager/pass.ts';
 import { gptqQuantize } from '../compiler/quant/gptq.ts';
 import { HessianAccumulator } from '../compiler/quant/hessian-accumulator.ts';
 import { convPatches } from '../compiler/quant/hessian-im2col.ts';
@@ -44,9 +43,9 @@ export const roundWeightsPass: Pass = {
   name: 'round-weights',
   description: 'GPTQ: choose weight codes that minimise each layer\'s output error on the quantized inputs it sees (Hessian-weighted error feedback)',
   async run(model, ctx) {
-    if (!ctx.services) throw new UserError('round-weights needs to run the model (use quantface compile)');
+    const services = requireServices(ctx, 'round-weights');
     const settings = (ctx.options.get(ROUND_WEIGHTS_OPTION) as { samples?: number; actOrder?: boolean } | undefined) ?? {};
-    const samples = Math.min(settings.samples ?? DEFAULT_SAMPLES, ctx.services.sampleCount());
+    const samples = Math.min(settings.samples ?? DEFAULT_SAMPLES, services.sampleCount());
     const config = quantizationConfigOf(ctx);
     const plan = planQuantization(model, config);
     const layers = [...plan.nodes].filter(([n, p]) => p.role === 'weighted' && supported(n)).map(([n]) => n);
@@ -65,7 +64,7 @@ export const roundWeightsPass: Pass = {
         const tensor = cloneNodes.get(j.node.name)!.input(0)!.name;
         readers.set(tensor, [...(readers.get(tensor) ?? []), j]);
       }
-      await ctx.services.observe(quantized, [...readers.keys()], (sample, index) => {
+      await services.observe(quantized, [...readers.keys()], (sample, index) => {
         for (const [tensor, t] of sample) for (const j of readers.get(tensor)!) accumulate(j, t.data, t.dims, index);
       }, { maxSamples: samples });
       for (const j of jobs) {

@@ -18,7 +18,7 @@ import { UserError } from '../compiler/errors.ts';
 import type { Model } from '../compiler/ir/model.ts';
 import type { Node } from '../compiler/ir/node.ts';
 import type { Value } from '../compiler/ir/value.ts';
-import type { Pass, PassContext } from '../compiler/pass-manager/pass.ts';
+import { requireServices, type Pass, type PassContext } from '../compiler/pass-manager/pass.ts';
 import type { ObservedTensor } from '../compiler/pass-manager/services.ts';
 import type { TensorStatistics } from '../runtime/calibration/tensor-statistics.ts';
 import { containerFor, paramsForRange, quantizeValue } from '../compiler/quant/scheme.ts';
@@ -54,12 +54,12 @@ export const searchRangesPass: Pass = {
   name: 'search-ranges',
   description: 'choose each activation range by the error it causes at the output of the next quantized layer (onnxruntime runs on recorded samples)',
   async run(model, ctx) {
-    if (!ctx.services) throw new UserError('search-ranges needs to run the model (use quantface compile)');
+    const services = requireServices(ctx, 'search-ranges');
     const stats = (ctx.artifacts.get(CALIBRATION_ARTIFACT) as CalibrationCache | undefined)?.tensors;
     if (!stats) throw new UserError('search-ranges needs calibration statistics: run it after calibrate');
     const config = quantizationConfigOf(ctx);
     const plan = planQuantization(model, config);
-    const samples = Math.min(((ctx.options.get(SEARCH_RANGES_OPTION) as { samples?: number } | undefined) ?? {}).samples ?? DEFAULT_SAMPLES, ctx.services.sampleCount());
+    const samples = Math.min(((ctx.options.get(SEARCH_RANGES_OPTION) as { samples?: number } | undefined) ?? {}).samples ?? DEFAULT_SAMPLES, services.sampleCount());
     let ranges = ctx.artifacts.get(RANGES_ARTIFACT) as Map<string, QuantizationRange> | undefined;
     if (!ranges) ctx.artifacts.set(RANGES_ARTIFACT, (ranges = new Map()));
     const tensors = [...plan.tensors].filter(([v, t]) => !t.sameParamsAs && stats.has(v.name) && !ranges!.has(v.name));
@@ -68,7 +68,7 @@ export const searchRangesPass: Pass = {
     for (let i = 0; i < tensors.length; i += GROUP) {
       const group = tensors.slice(i, i + GROUP);
       const recorded = new Map<string, ObservedTensor[]>();
-      await ctx.services.observe(model, group.map(([v]) => v.name), (sample) => {
+      await services.observe(model, group.map(([v]) => v.name), (sample) => {
         for (const [name, t] of sample) recorded.set(name, [...(recorded.get(name) ?? []), { data: Float32Array.from(t.data), dims: t.dims }]);
       }, { maxSamples: samples });
       for (const [v, t] of group) {

@@ -9,6 +9,7 @@ import type { Logger } from '../logger.ts';
 import type { Model } from '../ir/model.ts';
 import type { Node } from '../ir/node.ts';
 import type { ModelServices } from './services.ts';
+import { UserError } from '../errors.ts';
 
 export interface Pass {
   /** kebab-case, unique in the registry. */
@@ -44,4 +45,10 @@ export interface PassContext {
 
 export function option<T>(ctx: PassContext, key: string): T | undefined {
   return ctx.options.get(key) as T | undefined;
+}
+
+/** The runtime services, for passes that must run the model; a clear error when the pipeline has none. */
+export function requireServices(ctx: PassContext, pass: string): ModelServices {
+  if (!ctx.services) throw new UserError(`${pass} needs to run the model, which only quantface compile and calibrate provide`);
+  return ctx.services;
 }
