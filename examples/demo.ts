@@ -20,6 +20,7 @@ import { verifyModels } from '../runtime/evaluation/verify-models.ts';
 import { benchmark } from '../runtime/evaluation/benchmark.ts';
 import { modelInput } from '../runtime/model-runner.ts';
 import type { QuantizationConfig } from '../passes/quantize/quantization-config.ts';
+import { floatParameterCount, sizeReport } from '../compiler/quant/size-report.ts';
 
 const require = createRequire(import.meta.url);
 const FR_FEATURE = path.join(path.dirname(require.resolve('faceplugin-face-recognition-js/package.json')), 'model', 'fr_feature.onnx');
@@ -38,12 +39,13 @@ const floatBytes = serializeModel(float);
 const input = modelInput(float);
 const pre = PRESETS.arcface;
 const faces = syntheticFaceSet(50, 4, imageShapeOf([1, ...input.sampleDims], pre, input.name), pre, 'demo-identities');
+const floatParameters = floatParameterCount(float);
 const rows: string[][] = [];
 const files: { name: string; model: string }[] = [{ name: 'float', model: FR_FEATURE }];
 for (const v of variants) {
   const model = loadModelFromBuffer(floatBytes);
   const started = performance.now();
-  await compileModel(model, {
+  const result = await compileModel(model, {
     quantization: v.quantization,
     calibration: { generator: 'faces', samples: 64, seed: 'demo', preprocessing: pre },
     range: { method: 'mse' },
@@ -60,6 +62,7 @@ for (const v of variants) {
   rows.push([
     v.name + (v.quantization.fusePRelu ? ' (fuse-prelu)' : ''),
     formatBytes(fs.statSync(file).size),
+    `${(sizeReport(floatParameters, result.summary).quantizedParameterBytes / 1e6).toFixed(2)} MB`,
     compared.outputs[0].meanCosine.toFixed(4),
     `${(100 * verified[1].agreement!.atReferenceThreshold).toFixed(2)}%`,
     `${(100 * verified[1].best.accuracy).toFixed(2)}%`,
@@ -68,7 +71,7 @@ for (const v of variants) {
 }
 const latency = await benchmark(files, { threads: 1, runs: 20, warmup: 3, input });
 const withLatency = rows.map((r, i) => [...r, `${latency[i + 1].medianMs.toFixed(1)} ms (${latency[i + 1].ratio.toFixed(2)}x)`]);
-process.stdout.write(`fr_feature (MobileFaceNet, ${formatBytes(fs.statSync(FR_FEATURE).size)}, float latency ${latency[0].medianMs.toFixed(1)} ms at 1 thread), calibrated on 64 synthetic faces\n`);
+process.stdout.write(`fr_feature (MobileFaceNet, ${formatBytes(fs.statSync(FR_FEATURE).size)}, params x 32 / 8 = ${((floatParameters * 4) / 1e6).toFixed(2)} MB, float latency ${latency[0].medianMs.toFixed(1)} ms at 1 thread), calibrated on 64 synthetic faces\n`);
 process.stdout.write(`verification on ${faces.samples.length} synthetic faces of 50 identities: float accuracy ${(100 * (await verifyModels([FR_FEATURE], faces, { input, seed: 'demo' }))[0].best.accuracy).toFixed(2)}%\n\n`);
-process.stdout.write(`${table(['model', 'size', 'cosine', 'same decision', 'accuracy', 'compile', 'latency (ratio)'], withLatency)}\n\n`);
+process.stdout.write(`${table(['model', 'size on disk', 'params x bits / 8', 'cosine', 'same decision', 'accuracy', 'compile', 'latency (ratio)'], withLatency)}\n\n`);
 process.stdout.write(`models written to ${outDir}; total ${formatMs(performance.now() - t0)}\n`);

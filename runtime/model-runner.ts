@@ -59,7 +59,7 @@ export function modelInput(model: Model, dims: Record<string, number> = {}): Mod
     if (typeof d === 'number' && d > 0) return d;
     const named = typeof d === 'string' ? dims[d] : undefined;
     if (named) return named;
-    throw new UserError(`input '${v.name}' dimension ${i + 1} is not fixed (${d ?? '?'}); give it with --input-shape`);
+    throw new UserError(`input '${v.name}' dimension ${i + 1} is not fixed (${d ?? '?'}); give its size with --input-dim NAME=SIZE`);
   });
   return { name: v.name, sampleDims, dynamicBatch: typeof shape[0] !== 'number' };
 }
@@ -113,8 +113,7 @@ export async function watchTensors(
           const dims = t.dims as number[];
           const per = dims[0] === count ? (t.data as Float32Array).length / count : 0;
           const observed: ObservedTensor = per ? { data: (t.data as Float32Array).subarray(i * per, (i + 1) * per), dims: [1, ...dims.slice(1)] } : { data: t.data as Float32Array, dims };
-          // The extremes are over the whole batch: exact per sample only when batches hold one sample.
-          if (e.min) Object.assign(observed, { min: (result[e.min].data as Float32Array)[0], max: (result[e.max!].data as Float32Array)[0], subsampled: true });
+          if (e.min) Object.assign(observed, { min: (result[e.min].data as Float32Array)[i], max: (result[e.max!].data as Float32Array)[i], subsampled: true });
           sample.set(name, observed);
         }
         await visit(sample, start + i);
@@ -174,8 +173,17 @@ function instrumentWithSummaries(model: Model, tensors: readonly string[], subsa
       g.addInitializer('qf_watch_steps', Tensor.int64([2], [2, 2])),
     ];
     const sampled = g.addNode({ opType: 'Slice', inputs: [v, ...sliceParams], name: `${name}_watch_subsample` }).output;
-    const min = g.addNode({ opType: 'ReduceMin', inputs: [v], attributes: [Attribute.int('keepdims', 0)], name: `${name}_watch_min` }).output;
-    const max = g.addNode({ opType: 'ReduceMax', inputs: [v], attributes: [Attribute.int('keepdims', 0)], name: `${name}_watch_max` }).output;
+    // Extremes per sample (reduced over every axis but the batch), so batching does not change them.
+    const axes = Array.from({ length: shape!.length - 1 }, (_, k) => k + 1);
+    const reduce = (op: string) => {
+      if (copy.opsetVersion() >= 18) {
+        const axesInput = g.value(`qf_watch_axes_rank${shape!.length}`) ?? g.addInitializer(`qf_watch_axes_rank${shape!.length}`, Tensor.int64([axes.length], axes), { exactName: true });
+        return g.addNode({ opType: op, inputs: [v, axesInput], attributes: [Attribute.int('keepdims', 0)], name: `${name}_watch_${op}` }).output;
+      }
+      return g.addNode({ opType: op, inputs: [v], attributes: [Attribute.ints('axes', axes), Attribute.int('keepdims', 0)], name: `${name}_watch_${op}` }).output;
+    };
+    const min = reduce('ReduceMin');
+    const max = reduce('ReduceMax');
     for (const o of [sampled, min, max]) expose(o);
     exposures.set(name, { values: sampled.name, min: min.name, max: max.name });
   }

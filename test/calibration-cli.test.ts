@@ -52,8 +52,8 @@ async function calibrate(out: string, ...args: string[]): Promise<void> {
 /** Runs that only read the caches made first, by name. */
 const RUNS: Record<string, string[]> = {
   merge: ['calibrate', '--merge', file('shard0.json'), file('shard1.json'), '-o', file('merged.json')],
-  compile: ['compile', FR_FEATURE, '-o', file('q.onnx'), '--calibration-cache', file('full.json'), '--evaluate', '0', '--report', file('report.json')],
-  otherModel: ['compile', FR_FEATURE, '-o', file('q2.onnx'), '--calibration-cache', file('other.json'), '--evaluate', '0'],
+  compile: ['compile', FR_FEATURE, '-o', file('q.onnx'), '--calibration-cache', file('full.json'), '--evaluate', '0', '--optimize', 'none', '--report', file('report.json')],
+  otherModel: ['compile', FR_FEATURE, '-o', file('q2.onnx'), '--calibration-cache', file('other.json'), '--evaluate', '0', '--optimize', 'none'],
   mergeOtherModel: ['calibrate', '--merge', file('full.json'), file('other.json'), '-o', file('bad-merge.json')],
 };
 
@@ -66,9 +66,9 @@ const BAD_INPUT: Record<string, [string[], RegExp]> = {
   '--merge with truncated JSON': [['calibrate', '--merge', file('truncated.json'), file('full.json'), '-o', file('m.json')], /calibration cache '.*truncated\.json': .*not valid JSON/],
   '--merge with a text file (ending in a newline)': [['calibrate', '--merge', file('not-json.json'), file('full.json'), '-o', file('m.json')], /not valid JSON/],
   '--merge with the wrong schema names the field': [['calibrate', '--merge', file('full.json'), file('schema.json'), '-o', file('m.json')], /calibration cache '.*schema\.json': .*model is missing/],
-  'compile with a cache that is not JSON': [['compile', FR_FEATURE, '-o', file('q3.onnx'), '--calibration-cache', file('truncated.json'), '--evaluate', '0'], /not valid JSON/],
-  'compile with a cache of the wrong schema': [['compile', FR_FEATURE, '-o', file('q3.onnx'), '--calibration-cache', file('schema.json'), '--evaluate', '0'], /model is missing/],
-  'compile with a missing cache file': [['compile', FR_FEATURE, '-o', file('q3.onnx'), '--calibration-cache', file('absent.json'), '--evaluate', '0'], /absent\.json/],
+  'compile with a cache that is not JSON': [['compile', FR_FEATURE, '-o', file('q3.onnx'), '--calibration-cache', file('truncated.json'), '--evaluate', '0', '--optimize', 'none'], /not valid JSON/],
+  'compile with a cache of the wrong schema': [['compile', FR_FEATURE, '-o', file('q3.onnx'), '--calibration-cache', file('schema.json'), '--evaluate', '0', '--optimize', 'none'], /model is missing/],
+  'compile with a missing cache file': [['compile', FR_FEATURE, '-o', file('q3.onnx'), '--calibration-cache', file('absent.json'), '--evaluate', '0', '--optimize', 'none'], /absent\.json/],
   'FR_FEATURE given as a generator is not a generator': [['calibrate', FR_FEATURE, '-o', file('g.json'), '--calib', `generator:${FR_FEATURE}`, '--samples', '2'], /is not a generator network/],
 };
 for (const [name, [args]] of Object.entries(BAD_INPUT)) RUNS[name] = args;

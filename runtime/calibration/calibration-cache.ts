@@ -7,6 +7,7 @@
 // "__proto__" included, which a plain object would mishandle.
 
 import { readFileSync } from 'node:fs';
+import { UserError } from '../../compiler/errors.ts';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { TensorStatistics, type TensorStatisticsJSON } from './tensor-statistics.ts';
 
@@ -103,13 +104,29 @@ export function writeCalibrationCache(cache: CalibrationCache): string {
   return JSON.stringify(calibrationCacheToJSON(cache));
 }
 
+/** Reads a cache file for the CLI: a missing or invalid file is one UserError line. */
+export function readCalibrationCacheFile(file: string): CalibrationCache {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new UserError(`cannot read calibration cache '${file}'`);
+  }
+  try {
+    return readCalibrationCache(text);
+  } catch (e) {
+    throw new UserError(`calibration cache '${file}': ${(e as Error).message.replace(/^calibration cache: /, '')}`);
+  }
+}
+
 /** Parses and validates a cache file; any defect is one Error naming the field. */
 export function readCalibrationCache(text: string): CalibrationCache {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new Error(`calibration cache: not valid JSON (${(error as Error).message})`);
+    // JSON.parse quotes the offending text, newlines and all: keep its first line.
+    throw new Error(`calibration cache: not valid JSON (${(error as Error).message.split('\n')[0]})`);
   }
   const version = json !== null && typeof json === 'object' ? (json as { version?: unknown }).version : undefined;
   if (version !== undefined && version !== CALIBRATION_CACHE_VERSION) {

@@ -49,7 +49,8 @@ export function parsePreprocessing(flags: PreprocessingFlags): Preprocessing {
 }
 
 function triple(flag: string, text: string): [number, number, number] {
-  const parts = text.split(',').map((s) => Number(s.trim()));
+  // Number('') is 0: an empty entry must not pass as a zero.
+  const parts = text.split(',').map((s) => (s.trim() === '' ? NaN : Number(s.trim())));
   if (parts.some((p) => !Number.isFinite(p)) || (parts.length !== 1 && parts.length !== 3)) {
     throw new UserError(`${flag} takes one number or three comma-separated numbers, got '${text}'`);
   }

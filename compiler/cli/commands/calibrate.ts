@@ -10,7 +10,7 @@ import { runPasses } from '../../pass-manager/pass-manager.ts';
 import { createCalibrationGenerator } from '../../pipeline/compile.ts';
 import { builtinRegistry, CLEANUP_PIPELINE } from '../../../passes/index.ts';
 import { CALIBRATION_ARTIFACT } from '../../../passes/quantize/activation-ranges.ts';
-import { CalibrationCache, CALIBRATION_CACHE_VERSION, mergeCaches, readCalibrationCache, writeCalibrationCache } from '../../../runtime/calibration/calibration-cache.ts';
+import { CalibrationCache, CALIBRATION_CACHE_VERSION, mergeCaches, readCalibrationCacheFile, writeCalibrationCache } from '../../../runtime/calibration/calibration-cache.ts';
 import { createModelServices } from '../../../runtime/model-services.ts';
 import { formatMs } from '../format.ts';
 import { calibrationSettings, InputArgs, withInputOptions } from '../input-options.ts';
@@ -43,7 +43,7 @@ export const calibrateCommand: CommandModule<object, Args> = {
     const logger = createLogger(args['log-level']);
     if (args.merge?.length) {
       if (args.merge.length < 2) throw new UserError('--merge needs at least two cache files');
-      const caches = args.merge.map((f) => readCache(f));
+      const caches = args.merge.map((f) => readCalibrationCacheFile(f));
       let merged = caches[0];
       for (const c of caches.slice(1)) {
         try {
@@ -86,17 +86,3 @@ export const calibrateCommand: CommandModule<object, Args> = {
     logger.info(`calibrated ${cache.tensors.size} tensors on ${cache.samples} ${args.calib} samples in ${formatMs(performance.now() - t0)}; wrote ${args.output}`);
   },
 };
-
-function readCache(file: string): CalibrationCache {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    throw new UserError(`cannot read calibration cache '${file}'`);
-  }
-  try {
-    return readCalibrationCache(text);
-  } catch (e) {
-    throw new UserError(`calibration cache '${file}': ${(e as Error).message}`);
-  }
-}

@@ -8,7 +8,7 @@ import { loadModel } from '../../onnx/load.ts';
 import { saveModel, writeAtomic } from '../../onnx/save.ts';
 import { compileModel, createCalibrationGenerator } from '../../pipeline/compile.ts';
 import { floatParameterCount, sizeReport, SizeReport } from '../../quant/size-report.ts';
-import { readCalibrationCache } from '../../../runtime/calibration/calibration-cache.ts';
+import { readCalibrationCacheFile } from '../../../runtime/calibration/calibration-cache.ts';
 import { RANGE_METHODS, RangeMethod } from '../../../runtime/calibration/range-methods.ts';
 import { compareModels, CompareReport } from '../../../runtime/evaluation/compare-models.ts';
 import { modelInput } from '../../../runtime/model-runner.ts';
@@ -69,7 +69,7 @@ export const compileCommand: CommandModule<object, Args> = {
     const quantization = quantizationConfig(args);
     const calibration = calibrationSettings(args, args.calib, args.samples);
     if (args['calibration-cache']) {
-      const cache = readCalibrationCache(fs.readFileSync(args['calibration-cache'], 'utf8'));
+      const cache = readCalibrationCacheFile(args['calibration-cache']);
       const sha = crypto.createHash('sha256').update(inputBytes).digest('hex');
       if (cache.model.sha256 !== sha) throw new UserError(`calibration cache '${args['calibration-cache']}' was made for another model (${cache.model.name})`);
       calibration.cache = cache;
