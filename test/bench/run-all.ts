@@ -5,6 +5,7 @@
 import { main as loadSave } from './load-save.bench.ts';
 import { main as latency } from './quantized-latency.bench.ts';
 import { main as calibration } from './calibration.bench.ts';
+import { main as web } from './web-latency.bench.ts';
 import { passes, schemes } from './accuracy.bench.ts';
 
 const which = new Set(process.argv.slice(2));
@@ -12,6 +13,7 @@ const all = which.size === 0;
 if (all || which.has('load-save')) await loadSave();
 if (all || which.has('latency')) await latency();
 if (all || which.has('calibration')) await calibration();
+if (all || which.has('web')) await web();
 if (which.has('accuracy')) {
   await schemes();
   await passes();
