@@ -29,6 +29,13 @@ import { quantizedClone } from './quantize/quantized-clone.ts';
 export const ROUND_WEIGHTS_OPTION = 'round-weights';
 const DEFAULT_SAMPLES = 32;
 const SAMPLES_PER_COLUMN = 64;
+/**
+ * Inputs per output channel above which a layer keeps round-to-nearest: the
+ * Hessian takes cols^2 x 8 bytes (and GPTQ a few copies of it), the
+ * factorisation cols^3 operations. 6144 columns = 300 MB per Hessian, about 20 s;
+ * an IResNet's 25088-input FC layer would need 5 GB per copy and hours.
+ */
+const MAX_COLUMNS = 6144;
 
 interface LayerJob {
   node: Node;
@@ -48,8 +55,12 @@ export const roundWeightsPass: Pass = {
     const samples = Math.min(settings.samples ?? DEFAULT_SAMPLES, services.sampleCount());
     const config = quantizationConfigOf(ctx);
     const plan = planQuantization(model, config);
-    const layers = [...plan.nodes].filter(([n, p]) => p.role === 'weighted' && supported(n)).map(([n]) => n);
-    for (const [n, p] of plan.nodes) if (p.role === 'weighted' && !supported(n)) ctx.decline(`${n.opType} is rounded to nearest (GPTQ here covers Conv, Gemm and 2-D MatMul)`, { node: n });
+    const layers = [...plan.nodes].filter(([n, p]) => p.role === 'weighted' && supported(n) && job(n).cols <= MAX_COLUMNS).map(([n]) => n);
+    for (const [n, p] of plan.nodes) {
+      if (p.role !== 'weighted') continue;
+      if (!supported(n)) ctx.decline(`${n.opType} is rounded to nearest (GPTQ here covers Conv, Gemm and 2-D MatMul)`, { node: n });
+      else if (job(n).cols > MAX_COLUMNS) ctx.decline(`${job(n).cols} inputs per output: over ${MAX_COLUMNS}, the Hessian would not fit the memory bound; rounded to nearest`, { node: n });
+    }
     if (!layers.length) return false;
     let codes = ctx.artifacts.get(WEIGHT_CODES_ARTIFACT) as Map<string, ChosenWeightCodes> | undefined;
     if (!codes) ctx.artifacts.set(WEIGHT_CODES_ARTIFACT, (codes = new Map()));
