@@ -136,6 +136,17 @@ describe('insert-qdq', () => {
     expect(result.summary.layers.map((l) => `${l.node}:${l.weightBits}`)).to.deep.equal(['conv1:8', 'dw:4', 'pw:4', 'fc:8']);
   });
 
+  it('quantizes a probability output on [0, 1] whatever calibration saw', async () => {
+    const b = new GraphBuilder({ opset: 13, seed: 4 });
+    const x = b.input('x', [1, 8]);
+    const logits = b.op('Gemm', [x, b.randn('w', [3, 8], 0.05)], { transB: 1 });
+    b.output(b.op('Softmax', [logits], { axis: 1 }), [1, 3]);
+    const m = loadModelFromBuffer((await quantize(b.model, { samples: 4 })).quantized);
+    const q = m.graph.nodes.toArray().find((n) => n.opType === 'QuantizeLinear' && n.input(0)!.producer?.opType === 'Softmax')!;
+    expect(q.input(1)!.constValue!.toFloat32()[0]).to.be.closeTo(1 / 255, 1e-9);
+    expect(q.input(2)!.constValue!.toNumbers()[0]).to.equal(0);
+  });
+
   describe('on fr_feature', () => {
     let quantized: Uint8Array;
     let float: Uint8Array;

@@ -114,7 +114,10 @@ function requiredOpset(plan: QuantizationPlan, config: QuantizationConfig): numb
 
 function activationParamsFor(ctx: PassContext, v: Value, bits: number, signed: boolean, model: Model, config: QuantizationConfig): ActivationParams {
   const scheme: QuantScheme = { bits, symmetric: config.symmetricActivations, signed, perChannel: false };
-  const range = activationRange(ctx, v.name, bits, scheme.symmetric);
+  // A probability's range is [0, 1] whatever the calibration happened to see:
+  // a class score calibrated on a few samples would clip on the next one.
+  const producer = v.producer?.opType;
+  const range = producer === 'Softmax' || producer === 'Sigmoid' ? { min: 0, max: 1 } : activationRange(ctx, v.name, bits, scheme.symmetric);
   if (!range) throw new UserError(`no calibration range for tensor '${v.name}': run calibration first (quantface calibrate / compile), or give its range`);
   const container = containerFor(bits, signed, model.opsetVersion(), false);
   const p = paramsForRange(range.min, range.max, scheme, container);

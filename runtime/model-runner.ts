@@ -149,11 +149,10 @@ function instrumentWithSummaries(model: Model, tensors: readonly string[], subsa
   const canSlice = subsample && (copy.opsetVersion() >= 13 || opsetUpgradeProblem(copy, 13) === null);
   if (canSlice) raiseOpset(copy, 13);
   let sliceParams: Value[] | null = null;
+  // A tensor of unknown type is exposed without one: onnxruntime infers it
+  // (declaring float would be wrong for an int shape computation).
   const expose = (v: Value) => {
-    if (!g.outputs.includes(v)) {
-      g.outputs.push(v);
-      v.type ??= { tensor: { elemType: DataType.FLOAT, shape: null } };
-    }
+    if (!g.outputs.includes(v)) g.outputs.push(v);
   };
   for (const name of tensors) {
     const v = g.value(name);

@@ -67,7 +67,8 @@ export function opsetUpgradeProblem(model: Model, target: number): string | null
     const prefix = `cannot raise the opset from ${from} to ${target}: ${node.describe()}`;
     if (node.hasSubgraphs) return `${prefix} has subgraphs, which quantface does not upgrade`;
     const changes = changesBetween(node, from, target);
-    if (!changes.length && !STABLE.has(node.opType)) return `${prefix}: quantface does not know whether it keeps its meaning`;
+    // An op listed in CHANGED keeps its meaning between the versions where it changed.
+    if (!STABLE.has(node.opType) && !CHANGED[node.opType]) return `${prefix}: quantface does not know whether it keeps its meaning`;
     if (node.opType === 'BatchNormalization' && node.getInt('spatial', 1) === 0) return `${prefix} uses spatial=0, removed in opset 9`;
     if (node.attr('broadcast') && node.attr('axis') && ['Add', 'Sub', 'Mul', 'Div', 'Gemm'].includes(node.opType)) return `${prefix} uses legacy axis broadcasting`;
     for (const change of changes) {

@@ -4,6 +4,8 @@
 // onnxruntime services the calibrating passes ask for.
 
 import type { Model } from '../ir/model.ts';
+import { loadModelFromBuffer } from '../onnx/load.ts';
+import { serializeModel } from '../onnx/save.ts';
 import type { Logger } from '../logger.ts';
 import { createLogger } from '../logger.ts';
 import { runPasses, PassReport } from '../pass-manager/pass-manager.ts';
@@ -153,4 +155,16 @@ function stagesOf(reports: PassReport[]): Stage[] {
     else stages.push({ name, ms: r.ms });
   }
   return stages;
+}
+
+/**
+ * A copy of a float model after the cleanup pipeline: what compile quantizes.
+ * Per-layer comparisons need it: a folded BatchNorm leaves its producer's
+ * output name on BN(conv), so the original model's tensor of that name holds
+ * something else.
+ */
+export async function cleanedCopy(model: Model): Promise<Model> {
+  const copy = loadModelFromBuffer(serializeModel(model));
+  await runPasses(copy, builtinRegistry().resolve(CLEANUP_PIPELINE));
+  return copy;
 }

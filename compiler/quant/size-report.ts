@@ -45,9 +45,13 @@ export function sizeReport(floatParameters: number, summary: QuantizationSummary
   };
 }
 
-/** Float parameters of a model (initializers and Constant tensors). */
+/** Float parameters of a model: initializers and the tensors of Constant nodes (PaddlePaddle keeps weights there). */
 export function floatParameterCount(model: Model): number {
   let n = 0;
   for (const v of model.graph.initializers()) if (v.constValue!.dataType === DataType.FLOAT) n += v.constValue!.size;
+  for (const node of model.graph.nodes) {
+    const t = node.opType === 'Constant' ? node.getTensor('value') : undefined;
+    if (t?.dataType === DataType.FLOAT) n += t.size;
+  }
   return n;
 }

@@ -63,7 +63,11 @@ export function inferNode(node: Node): (Inferred | null)[] {
       }
       case 'Reshape': {
         const target = node.input(1)?.constValue?.toNumbers();
-        if (!target) return same(null);
+        if (!target) {
+          // A computed shape vector of known length still fixes the rank.
+          const length = t[1]?.shape?.[0];
+          return same(typeof length === 'number' ? new Array(length).fill(null) : null);
+        }
         const allowZero = node.getInt('allowzero', 0) === 1;
         const dims: Dim[] = target.map((d, i) => (d === 0 && !allowZero ? x?.shape?.[i] ?? null : d));
         const minus = dims.indexOf(-1);
@@ -118,6 +122,33 @@ export function inferNode(node: Node): (Inferred | null)[] {
         return same([...x.shape.slice(0, axis), ...idx, ...x.shape.slice(axis + 1)]);
       }
       case 'Cast': return [{ elemType: node.getInt('to')!, shape: x?.shape ?? null }];
+      case 'Slice': {
+        // Same element type; a sliced axis keeps a known size when its bounds are constant.
+        if (!x?.shape) return same(null);
+        const rank = x.shape.length;
+        const fromInputs = node.inputs.length > 1;
+        const starts = fromInputs ? node.input(1)?.constValue?.toNumbers() : node.getInts('starts');
+        const ends = fromInputs ? node.input(2)?.constValue?.toNumbers() : node.getInts('ends');
+        const axes = (fromInputs ? node.input(3)?.constValue?.toNumbers() : node.getInts('axes')) ?? starts?.map((_, i) => i);
+        const steps = fromInputs && node.input(4) ? node.input(4)!.constValue?.toNumbers() : starts?.map(() => 1);
+        const known = !!(starts && ends && axes && steps) && (!fromInputs || (!node.input(3) || !!node.input(3)!.constValue) && (!node.input(4) || !!node.input(4)!.constValue));
+        const out: Dim[] = [...x.shape];
+        (axes ?? []).forEach((a0, i) => {
+          const a = a0 < 0 ? a0 + rank : a0;
+          const d = x.shape![a];
+          if (!known || typeof d !== 'number') {
+            out[a] = null;
+            return;
+          }
+          const step = steps![i];
+          const clampIndex = (v: number, lo: number, hi: number) => Math.min(Math.max(v < 0 ? v + d : v, lo), hi);
+          const b = step > 0 ? clampIndex(starts![i], 0, d) : clampIndex(starts![i], -1, d - 1);
+          const e = step > 0 ? clampIndex(ends![i], 0, d) : clampIndex(ends![i], -1, d - 1);
+          out[a] = Math.max(0, Math.ceil((e - b) / step));
+        });
+        if (!axes) return same(x.shape.map(() => null));
+        return same(out);
+      }
       case 'QuantizeLinear': {
         const zp = t[2]?.elemType ?? (node.getInt('output_dtype', 0) || DataType.UINT8);
         return [{ elemType: zp, shape: x?.shape ?? null }];

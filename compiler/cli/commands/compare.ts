@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { createLogger, LogLevel } from '../../logger.ts';
 import { loadModel } from '../../onnx/load.ts';
-import { createCalibrationGenerator } from '../../pipeline/compile.ts';
+import { cleanedCopy, createCalibrationGenerator } from '../../pipeline/compile.ts';
 import { compareModels } from '../../../runtime/evaluation/compare-models.ts';
 import { modelInput } from '../../../runtime/model-runner.ts';
 import { UserError } from '../../errors.ts';
@@ -42,7 +42,8 @@ export const compareCommand: CommandModule<object, Args> = {
     const q = modelInput(quantized, settings.dims);
     if (q.name !== input.name || q.sampleDims.join() !== input.sampleDims.join()) throw new UserError(`the models take different inputs: '${input.name}' [${input.sampleDims}] vs '${q.name}' [${q.sampleDims}]`);
     const generator = await createCalibrationGenerator(float, settings, logger);
-    const report = await compareModels(float, quantized, { generator, samples: args.samples, input, layers: args.layers });
+    const reference = args.layers ? await cleanedCopy(float) : float;
+    const report = await compareModels(reference, quantized, { generator, samples: args.samples, input, layers: args.layers });
     await generator.close?.();
     if (args.json) {
       process.stdout.write(`${JSON.stringify(report, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2)}\n`);

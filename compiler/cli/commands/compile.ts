@@ -6,7 +6,7 @@ import { UserError } from '../../errors.ts';
 import { createLogger, LogLevel } from '../../logger.ts';
 import { loadModel } from '../../onnx/load.ts';
 import { saveModel, writeAtomic } from '../../onnx/save.ts';
-import { compileModel, createCalibrationGenerator } from '../../pipeline/compile.ts';
+import { cleanedCopy, compileModel, createCalibrationGenerator } from '../../pipeline/compile.ts';
 import { floatParameterCount, sizeReport, SizeReport } from '../../quant/size-report.ts';
 import { readCalibrationCacheFile } from '../../../runtime/calibration/calibration-cache.ts';
 import { RANGE_METHODS, RangeMethod } from '../../../runtime/calibration/range-methods.ts';
@@ -111,7 +111,8 @@ export const compileCommand: CommandModule<object, Args> = {
     if (args.evaluate > 0) {
       const floatModel = loadModelFromBuffer(floatModelBytes);
       const generator = await createCalibrationGenerator(floatModel, calibration, logger, `${args.seed}:held-out`);
-      evaluation = await compareModels(floatModel, loadModel(args.output), { generator, samples: args.evaluate, input: modelInput(floatModel, calibration.dims), layers: !!args.report });
+      const reference = args.report ? await cleanedCopy(floatModel) : floatModel;
+      evaluation = await compareModels(reference, loadModel(args.output), { generator, samples: args.evaluate, input: modelInput(floatModel, calibration.dims), layers: !!args.report });
     }
     printSummary(args, result, size, stages, compileMs + saveMs, evaluation, logger);
     if (args.report) {
