@@ -136,6 +136,19 @@ describe('insert-qdq', () => {
     expect(result.summary.layers.map((l) => `${l.node}:${l.weightBits}`)).to.deep.equal(['conv1:8', 'dw:4', 'pw:4', 'fc:8']);
   });
 
+  it('quantizes PRelu slopes with the activation bits when asked (QuantFace)', async () => {
+    const { quantized } = await quantize(smallFaceNet(), { quantization: { actBits: 6, quantizePReluSlope: true, target: 'vnni' } });
+    const m = loadModelFromBuffer(quantized);
+    const prelus = m.graph.nodes.toArray().filter((n) => n.opType === 'PRelu');
+    expect(prelus).to.have.length(2);
+    for (const p of prelus) {
+      const dq = p.input(1)!.producer!;
+      expect(dq.opType).to.equal('DequantizeLinear');
+      const codes = dq.input(0)!.constValue!.data as Int8Array;
+      expect(Math.max(...Array.from(codes, Math.abs))).to.equal(31);
+    }
+  });
+
   it('quantizes a probability output on [0, 1] whatever calibration saw', async () => {
     const b = new GraphBuilder({ opset: 13, seed: 4 });
     const x = b.input('x', [1, 8]);
