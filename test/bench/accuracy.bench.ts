@@ -3,6 +3,8 @@
 //
 //   node --import tsx test/bench/accuracy.bench.ts schemes   # fr_feature: schemes x calibration data
 //   node --import tsx test/bench/accuracy.bench.ts passes    # error-compensating passes, cumulative
+//   node --import tsx test/bench/accuracy.bench.ts aims      # fr_feature: the best configuration per aim
+//   node --import tsx test/bench/accuracy.bench.ts emission  # fr_feature W8A8: target x86/vnni, fused vs emulated, --fuse-prelu
 //
 // Each row: compile, then embedding cosine to the float model (mean over 32
 // held-out samples), share of verification decisions kept on synthetic
@@ -126,9 +128,47 @@ export async function passes(models: string[] = ['fr_feature', 'mobilefacenet', 
   return rows;
 }
 
+/** The configurations that reach (or come closest to) issue #7's aims on fr_feature. */
+export async function aims(): Promise<Row[]> {
+  const float = loadModel(FR_FEATURE);
+  const rows = [
+    await evaluate('fr_feature', float, 'w8a8', 'faces', ['search-ranges', 'round-weights', 'bias-correct'], { fusePRelu: true }),
+    await evaluate('fr_feature', float, 'w6a6', 'faces', ['round-weights', 'bias-correct'], { fusePRelu: true }),
+    await evaluate('fr_feature', float, 'w6a6', 'faces', ['mixed-precision', 'round-weights', 'bias-correct'], { fusePRelu: true }, { passOptions: new Map([[MIXED_PRECISION_OPTION, { minCosine: 0.97 }]]) }),
+    await evaluate('fr_feature', float, 'w4a8', 'faces', ['round-weights', 'bias-correct']),
+  ];
+  process.stdout.write(`${markdown(rows, ['scheme', 'passes', 'cosineFaces', 'cosineGaussian', 'decisionsKept', 'quantFaceMB', 'compileSeconds'])}\n`);
+  return rows;
+}
+
+/** W8A8 emission choices on fr_feature: weight range per target, fused vs emulated, PRelu emission. */
+export async function emission(): Promise<void> {
+  const float = loadModel(FR_FEATURE);
+  const bytes = serializeModel(float);
+  const input = modelInput(float);
+  const lines: string[] = ['| target | PRelu emission | cosine fused | cosine emulated | latency vs float |', '|---|---|---|---|---|'];
+  for (const [target, fusePRelu] of [['x86', false], ['vnni', false], ['x86', true]] as [QuantizationConfig['target'], boolean][]) {
+    const model = loadModelFromBuffer(bytes);
+    await compileModel(model, {
+      quantization: { target, fusePRelu },
+      calibration: { generator: 'faces', samples: 64, seed: 'bench-calibration', preprocessing: PRESETS.arcface },
+      range: { method: 'mse' },
+      optimize: [],
+    });
+    const quantized = serializeModel(model);
+    const gen = await createCalibrationGenerator(float, { generator: 'faces', samples: 0, seed: 'bench-held-out', preprocessing: PRESETS.arcface });
+    const cos = async (optimization: 'all' | 'disabled') => (await compareModels(float, loadModelFromBuffer(quantized), { generator: gen, samples: 32, input, session: { optimization } })).outputs[0].meanCosine;
+    const latency = await benchmark([{ name: 'float', model: bytes }, { name: 'q', model: quantized }], { threads: 1, runs: 20, warmup: 3, input });
+    lines.push(`| ${target} (${target === 'x86' ? '7-bit' : '8-bit'} weight codes) | ${fusePRelu ? 'fuse-prelu' : 'split (default)'} | ${(await cos('all')).toFixed(4)} | ${(await cos('disabled')).toFixed(4)} | ${latency[1].ratio.toFixed(2)}x |`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
 export async function main(): Promise<void> {
   const which = process.argv[2] ?? 'schemes';
   if (which === 'schemes') await schemes();
+  else if (which === 'aims') await aims();
+  else if (which === 'emission') await emission();
   else await passes(process.argv.slice(3).length ? process.argv.slice(3) : undefined);
 }
 

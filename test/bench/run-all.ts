@@ -6,7 +6,7 @@ import { main as loadSave } from './load-save.bench.ts';
 import { main as latency } from './quantized-latency.bench.ts';
 import { main as calibration } from './calibration.bench.ts';
 import { main as web } from './web-latency.bench.ts';
-import { passes, schemes } from './accuracy.bench.ts';
+import { aims, emission, passes, schemes } from './accuracy.bench.ts';
 
 const which = new Set(process.argv.slice(2));
 const all = which.size === 0;
@@ -17,4 +17,6 @@ if (all || which.has('web')) await web();
 if (which.has('accuracy')) {
   await schemes();
   await passes();
+  await aims();
+  await emission();
 }
