@@ -174,6 +174,7 @@ describe('model runner', function () {
       const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', script], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
       expect(r.status, r.stderr).to.equal(0);
       const growth = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>;
+      process.stdout.write(`      heap growth: ${(growth[50] / 1e6).toFixed(1)} MB at 50 samples, ${(growth[400] / 1e6).toFixed(1)} MB at 400 (ratio ${(growth[400] / growth[50]).toFixed(2)})\n`);
       // The measurement sees the batch in hand (about 2.5 MB of activations)...
       expect(growth[50]).to.be.above(1e6);
       // ...and it, not the sample count, sets the peak (holding on to the

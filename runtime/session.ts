@@ -30,7 +30,7 @@ export async function createSession(model: Model | Uint8Array | string, settings
   };
   const source = typeof model === 'string' || model instanceof Uint8Array ? model : serializeModel(model);
   try {
-    return typeof source === 'string' ? await ort.InferenceSession.create(source, options) : await ort.InferenceSession.create(source, options);
+    return await (typeof source === 'string' ? ort.InferenceSession.create(source, options) : ort.InferenceSession.create(source, options));
   } catch (e) {
     throw new UserError(`onnxruntime cannot load the model: ${firstLine((e as Error).message)}`);
   }

@@ -113,6 +113,16 @@ export class Graph {
     return v;
   }
 
+  /**
+   * Gives an existing value (a graph input of an old export) the tensor an
+   * initializer of the same name holds: it is both, as the file says.
+   */
+  adoptInitializer(v: Value, tensor: Tensor): void {
+    if (this.initializerSet.has(v)) throw new Error(`'${v.name}' is already an initializer`);
+    v._setConst(tensor);
+    this.initializerSet.add(v);
+  }
+
   /** Removes an initializer that is no longer used. */
   removeInitializer(v: Value): void {
     if (!this.initializerSet.has(v)) throw new Error(`'${v.name}' is not an initializer`);

@@ -64,8 +64,7 @@ function readGraph(g: Graph, p: ProtoMessage, readExternal?: ExternalDataReader)
     if (asInput && asInput.isInitializer) throw new UserError(`initializer '${name}' is listed twice`);
     if (asInput) {
       // Older exports (IR < 4) list every initializer as a graph input too.
-      asInput._setConst(tensor);
-      registerInitializer(g, asInput);
+      g.adoptInitializer(asInput, tensor);
     } else {
       g.addInitializer(name, tensor, { exactName: true });
     }
@@ -122,12 +121,6 @@ function readGraph(g: Graph, p: ProtoMessage, readExternal?: ExternalDataReader)
     const v = g.value(vi.name ?? '');
     if (v) applyValueInfo(v, vi);
   }
-}
-
-function registerInitializer(g: Graph, v: Value): void {
-  // Reach the graph's private initializer set through the public path: an
-  // initializer that is also an input is re-added by exact name.
-  (g as unknown as { initializerSet: Set<Value> }).initializerSet.add(v);
 }
 
 function resolve(g: Graph, name: string, node: Node): Value {
